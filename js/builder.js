@@ -1,0 +1,292 @@
+// The core builders: LashCore.builder(), StandardCore.builder(), RlmCore.builder().
+// Options are recorded in JavaScript (argument checks: the first bad argument is
+// remembered and build() rejects with it); build() hands the configuration to
+// the C core, which applies lash's validation order and peer-coherence rules.
+import { CoreInstance } from './driver.js';
+import { LashError, invalidArgument } from './errors.js';
+import { defaultRuntimeStack } from './plugins.js';
+import {
+  MAX_TEXT_BYTES, checkEnum, checkFunction, checkObject, checkPositiveInt, checkString, checkTiered, describe,
+} from './validate.js';
+
+const PROMPT_SLOTS = ['intro', 'execution', 'guidance', 'project_instructions', 'runtime_context', 'environment'];
+const INTERNAL = Symbol('lash.internal');
+
+function checkModel(argument, m) {
+  // Shape only; the core checks fields and limits exactly (deny unknown, non-zero).
+  return checkObject(argument, m);
+}
+
+function checkContribution(argument, c) {
+  return (
+    checkObject(argument, c) ??
+    checkEnum(`${argument}.slot`, c.slot, PROMPT_SLOTS) ??
+    checkString(`${argument}.content`, c.content, { maxBytes: MAX_TEXT_BYTES }) ??
+    (c.title != null ? checkString(`${argument}.title`, c.title) : null) ??
+    (c.priority != null && !Number.isSafeInteger(c.priority) ? invalidArgument(`${argument}.priority`, 'expected an integer') : null)
+  );
+}
+
+function normalizeContribution(c) {
+  const out = { slot: c.slot };
+  if (c.title != null && c.title.trim() !== '') out.title = c.title;
+  out.priority = c.priority ?? 0;
+  if (c.gate) out.gate = c.gate;
+  out.content = c.content;
+  return out;
+}
+
+class CoreBuilder {
+  #kind;
+  #error = null;
+  #spec = {};                 // lash SessionSpec: provider_id, model, max_turns, prompt
+  #facets = {};               // tiered objects by config key
+  #provider = null;
+  #protocol = null;
+  #tools = [];
+  #plugins;
+  #prompt = null;             // core prompt layer {template?, slots}
+  #trace = {};
+  #termination = null;
+  #residency = null;
+  #rhc = null;
+  #workSource = { kind: 'none' };
+  #queuedWorkPoke = null;
+  #rlm = {};
+
+  constructor(kind) {
+    this.#kind = kind;
+    this.#plugins = kind === 'lash' ? [] : defaultRuntimeStack();
+  }
+
+  #fail(err) {
+    this.#error ??= err;
+    return this;
+  }
+  #check(err, apply) {
+    if (err) return this.#fail(err);
+    apply();
+    return this;
+  }
+  #facet(argument, key, value) {
+    return this.#check(checkTiered(argument, value), () => { this.#facets[key] = value; });
+  }
+  #layer() {
+    return (this.#prompt ??= { slots: {} });
+  }
+
+  provider(p) {
+    const err = checkObject('provider', p) ?? checkString('provider', p?.kind, { nonEmpty: true });
+    return this.#check(err, () => {
+      this.#provider = p;
+      this.#spec.provider_id = p.kind; // lash: provider() also sets spec.provider_id
+    });
+  }
+  model(spec) { return this.#check(checkModel('model', spec), () => { this.#spec.model = structuredClone(spec); }); }
+  maxTurns(n) { return this.#check(checkPositiveInt('maxTurns', n), () => { this.#spec.max_turns = n; }); }
+  sessionSpec(spec) {
+    // Replaces the whole spec: earlier provider/model/maxTurns are dropped (as in lash).
+    return this.#check(checkObject('sessionSpec', spec), () => { this.#spec = structuredClone(spec); });
+  }
+  storeFactory(f) { return this.#facet('storeFactory', 'store_factory', f); }
+  childStoreFactory(f) { return this.#facet('childStoreFactory', 'child_store_factory', f); }
+  attachmentStore(s) { return this.#facet('attachmentStore', 'attachment_store', s); }
+  processEnvStore(s) { return this.#facet('processEnvStore', 'process_env_store', s); }
+  effectHost(h) { return this.#facet('effectHost', 'effect_host', h); }
+  triggerStore(s) { return this.#facet('triggerStore', 'trigger_store', s); }
+  liveReplayStore(s) { return this.#facet('liveReplayStore', 'live_replay_store', s); }
+  tools(provider) {
+    const err = checkObject('tools', provider) ??
+      (Array.isArray(provider?.tools) ? null : invalidArgument('tools', 'expected a ToolProvider (see defineTools)'));
+    return this.#check(err, () => { this.#tools.push(provider); });
+  }
+  plugin(f) { return this.#check(checkPlugin('plugin', f), () => { this.#plugins.push(f); }); }
+  plugins(stack) {
+    const err = Array.isArray(stack)
+      ? stack.reduce((e, f, i) => e ?? checkPlugin(`plugins[${i}]`, f), null)
+      : invalidArgument('plugins', `expected an array of plugin factories, got ${describe(stack)}`);
+    return this.#check(err, () => { this.#plugins = [...stack]; }); // replaces, as lash does
+  }
+  configurePlugins(fn) {
+    const err = checkFunction('configurePlugins', fn);
+    if (err) return this.#fail(err);
+    const stack = [...this.#plugins];
+    try {
+      fn(stack);
+    } catch (e) {
+      return this.#fail(invalidArgument('configurePlugins', `callback threw: ${e?.message ?? e}`));
+    }
+    return this.plugins(stack);
+  }
+  traceSink(sink) {
+    const ok = typeof sink === 'function' || typeof sink?.append === 'function';
+    return this.#check(ok ? null : invalidArgument('traceSink', 'expected a function or an object with append(record)'),
+      () => { this.#trace.sink = sink; });
+  }
+  traceLevel(level) { return this.#check(checkEnum('traceLevel', level, ['standard', 'extended']), () => { this.#trace.level = level; }); }
+  traceContext(ctx) { return this.#check(checkObject('traceContext', ctx), () => { this.#trace.context = structuredClone(ctx); }); }
+  termination(policy) {
+    const err = checkObject('termination', policy) ??
+      (typeof policy.treat_missing_done_as_failure === 'boolean' ? null
+        : invalidArgument('termination', 'expected { treat_missing_done_as_failure: boolean }'));
+    return this.#check(err, () => { this.#termination = { treat_missing_done_as_failure: policy.treat_missing_done_as_failure }; });
+  }
+  residency(r) { return this.#check(checkEnum('residency', r, ['keep_all', 'active_path_only']), () => { this.#residency = r; }); }
+  processRegistry(r) {
+    // shares one slot with processWorkDriver: last write wins
+    return this.#check(checkTiered('processRegistry', r), () => { this.#workSource = { kind: 'inline', registry: r }; });
+  }
+  processWorkDriver(d) {
+    const err = checkObject('processWorkDriver', d) ?? checkTiered('processWorkDriver.processRegistry', d.processRegistry) ??
+      (d.poke != null ? checkFunction('processWorkDriver.poke', d.poke) : null);
+    return this.#check(err, () => { this.#workSource = { kind: 'external', registry: d.processRegistry, driver: d }; });
+  }
+  queuedWorkPoke(fn) { return this.#check(checkFunction('queuedWorkPoke', fn), () => { this.#queuedWorkPoke = fn; }); }
+  runtimeHostConfig(cfg) {
+    const err = checkObject('runtimeHostConfig', cfg) ??
+      checkTiered('runtimeHostConfig.effectHost', cfg.effectHost) ??
+      checkTiered('runtimeHostConfig.attachmentStore', cfg.attachmentStore) ??
+      checkTiered('runtimeHostConfig.processEnvStore', cfg.processEnvStore);
+    return this.#check(err, () => { this.#rhc = { ...cfg }; });
+  }
+
+  // Prompt layer (lash PromptLayerSink) on the core layer.
+  instructions(text) {
+    return this.promptContribution({ slot: 'project_instructions', title: 'Project Instructions', content: text },
+      'instructions');
+  }
+  promptContribution(c, argument = 'promptContribution') {
+    if (argument === 'instructions') {
+      const err = checkString('instructions', c.content, { maxBytes: MAX_TEXT_BYTES });
+      if (err) return this.#fail(err);
+    }
+    return this.#check(checkContribution(argument, c), () => {
+      const slot = (this.#layer().slots[c.slot] ??= { reset: false, contributions: [] });
+      slot.contributions.push(normalizeContribution(c));
+    });
+  }
+  replacePromptSlot(slot, contributions) {
+    const list = Array.isArray(contributions) ? contributions : [contributions];
+    const err = checkEnum('replacePromptSlot', slot, PROMPT_SLOTS) ??
+      list.reduce((e, c, i) => e ?? checkContribution(`replacePromptSlot[${i}]`, c), null);
+    return this.#check(err, () => {
+      this.#layer().slots[slot] = { reset: true, contributions: list.map((c) => ({ ...normalizeContribution(c), slot })) };
+    });
+  }
+  clearPromptSlot(slot) { return this.replacePromptSlot(slot, []); }
+  promptTemplate(t) {
+    const err = checkObject('promptTemplate', t) ??
+      (Array.isArray(t.sections) ? null : invalidArgument('promptTemplate', 'expected { sections: [...] }'));
+    return this.#check(err, () => { this.#layer().template = structuredClone(t); });
+  }
+
+  // LashCore.builder() only: the protocol plugin.
+  protocolPlugin(p) {
+    const err = checkObject('protocolPlugin', p) ?? checkEnum('protocolPlugin', p?.protocol, ['standard', 'rlm']);
+    return this.#check(err, () => { this.#protocol = p; });
+  }
+
+  // RlmCore.builder() options.
+  lashlangArtifactStore(s) { return this.#facet('lashlangArtifactStore', 'lashlang_artifact_store', s); }
+  lashlangArtifactStores(s) { return this.lashlangArtifactStore(s); }
+  rlmProtocolConfig(cfg) { return this.#check(checkObject('rlmProtocolConfig', cfg), () => { this.#rlm.config = structuredClone(cfg); }); }
+  projectionResolver(r) {
+    const ok = typeof r === 'function' || typeof r?.resolve === 'function';
+    return this.#check(ok ? null : invalidArgument('projectionResolver', 'expected a function or an object with resolve(ref)'),
+      () => { this.#rlm.projectionResolver = r; });
+  }
+  lashlangExecutionSink(sink) {
+    const ok = typeof sink === 'function' || typeof sink?.append === 'function';
+    return this.#check(ok ? null : invalidArgument('lashlangExecutionSink', 'expected a function or an object with append(record)'),
+      () => { this.#rlm.executionSink = sink; });
+  }
+
+  // The JSON the core validates (see src/core/builder.c).
+  #config() {
+    const tier = (o) => (o ? { tier: o.durabilityTier } : null);
+    const cfg = {
+      kind: this.#kind,
+      protocol: this.#protocol?.protocol ?? null,
+      provider: this.#provider ? { kind: this.#provider.kind } : null,
+      session_spec: this.#spec,
+      runtime_host_config: this.#rhc && {
+        effect_host: tier(this.#rhc.effectHost),
+        attachment_store: tier(this.#rhc.attachmentStore),
+        process_env_store: tier(this.#rhc.processEnvStore),
+      },
+      process_work_source: { kind: this.#workSource.kind, registry: tier(this.#workSource.registry) },
+      residency: this.#residency,
+      trace_level: this.#trace.level ?? null,
+      termination: this.#termination,
+      prompt: this.#prompt,
+      plugins: this.#plugins.map((p) => ({ id: p.id, config: p.config ?? null })),
+      tools: this.#tools.flatMap((t) => t.tools.map((d) => ({
+        name: d.name, description: d.description, input_schema: d.inputSchema,
+        output_schema: d.outputSchema, scheduling: d.scheduling,
+      }))),
+    };
+    for (const [key, value] of Object.entries(this.#facets)) cfg[key] = tier(value);
+    return cfg;
+  }
+
+  async build() {
+    if (this.#error) throw this.#error;
+    let instance;
+    try {
+      instance = await CoreInstance.create();
+    } catch (e) {
+      throw e instanceof LashError ? e : new LashError('WasmLoadFailed', `could not load lash.wasm: ${e?.message ?? e}`);
+    }
+    const rc = instance.withBytes(JSON.stringify(this.#config()), (p, n) => instance.call('lash_core_build', p, n));
+    if (rc !== 0) {
+      const err = instance.lastError();
+      instance.close();
+      throw err;
+    }
+    const info = JSON.parse(instance.readResult('lash_core_info'));
+    const Core = this.#kind === 'standard' ? StandardCore : this.#kind === 'rlm' ? RlmCore : LashCore;
+    return new Core(INTERNAL, {
+      instance, info,
+      live: {
+        provider: this.#provider, facets: { ...this.#facets }, tools: [...this.#tools], plugins: [...this.#plugins],
+        trace: { ...this.#trace }, runtimeHostConfig: this.#rhc, workSource: this.#workSource,
+        queuedWorkPoke: this.#queuedWorkPoke, rlm: { ...this.#rlm },
+      },
+    });
+  }
+}
+
+function checkPlugin(argument, f) {
+  return checkObject(argument, f) ?? checkString(`${argument}.id`, f?.id, { nonEmpty: true });
+}
+
+export class LashCore {
+  #instance;
+  #info;
+  #live;
+
+  constructor(token, { instance, info, live } = {}) {
+    if (token !== INTERNAL) throw new TypeError('use LashCore.builder() / StandardCore.builder() / RlmCore.builder()');
+    this.#instance = instance;
+    this.#info = info;
+    this.#live = live;
+  }
+
+  static builder() { return new CoreBuilder('lash'); }
+
+  /** The resolved base SessionPolicy (lash JSON). */
+  get policy() { return structuredClone(this.#info.policy); }
+  /** How background processes are driven: 'none' | 'lazy' (inline runner, started on first open) | 'external'. */
+  get processWorkRunnerSetup() { return this.#info.process_work_runner; }
+  get closed() { return this.#instance.poisoned !== null; }
+
+  close() { this.#instance.close(); }
+}
+
+export class StandardCore extends LashCore {
+  static builder() { return new CoreBuilder('standard'); }
+}
+
+export class RlmCore extends LashCore {
+  static builder() { return new CoreBuilder('rlm'); }
+}

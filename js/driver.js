@@ -1,0 +1,185 @@
+// The JavaScript half of the host boundary (include/lash/lash_host.h).
+// One wasm instance per core: a trap poisons that instance only.
+//
+// - The core starts host operations through the imported relay `call(opId, ptr, len)`;
+//   opId 0 is a notification. Handlers run later (never inside the core call), so
+//   the core is never re-entered; their results are queued and delivered by
+//   flush(): lash_op_complete for each, then lash_run until idle.
+// - Cancellation: the core sends {"op":"cancel","id":N}; the op's AbortSignal fires.
+import { LashError, errorFromCore } from './errors.js';
+import { loadModule } from './loader.js';
+
+const OP_OK = 0, OP_ERROR = 1, OP_CANCELLED = 2;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const now = () => (globalThis.performance?.now ? performance.now() : Date.now());
+
+export class CoreInstance {
+  static async create() {
+    const module = await loadModule();
+    const self = new CoreInstance();
+    const instance = await WebAssembly.instantiate(module, {
+      lash_host: { call: (op, ptr, len) => self.#relay(op, ptr, len) },
+      env: { emscripten_notify_memory_growth: () => {} },
+    });
+    self.#x = instance.exports;
+    self.#guard(() => {
+      self.#x._initialize?.();
+      self.#core = self.#x.lash_core_new();
+    });
+    if (!self.#core) throw new LashError('OutOfMemory', 'could not allocate a core');
+    return self;
+  }
+
+  constructor() {
+    // Host timers: the core's clock-driven waits (polls, leases, retry delays).
+    this.onOp('timer', (msg, signal) => new Promise((resolve) => {
+      const t = setTimeout(resolve, Math.max(0, Number(msg.ms) || 0));
+      signal.addEventListener('abort', () => clearTimeout(t), { once: true });
+    }));
+  }
+
+  #x = null;
+  #core = 0;
+  #handlers = new Map();      // op kind -> async (msg, signal) => result
+  #notify = new Map();        // notification kind -> (msg) => void
+  #inflight = new Map();      // opId -> AbortController
+  #queue = [];                // completions waiting for the core
+  #flushScheduled = false;
+  #running = false;
+  poisoned = null;            // LashError once the instance trapped or was closed
+
+  get exports() { return this.#x; }
+  get corePtr() { return this.#core; }
+
+  onOp(kind, handler) { this.#handlers.set(kind, handler); }
+  onNotify(kind, handler) { this.#notify.set(kind, handler); }
+
+  // Call into wasm; a trap marks the instance poisoned and surfaces a LashError.
+  #guard(fn) {
+    if (this.poisoned) throw this.poisoned;
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) {
+        this.#poison(new LashError('CorePoisoned', `the wasm core trapped and is unusable: ${e.message}; build a new core`));
+        throw this.poisoned;
+      }
+      throw e;
+    }
+  }
+
+  #poison(err) {
+    this.poisoned = err;
+    for (const ac of this.#inflight.values()) ac.abort(err);
+    this.#inflight.clear();
+    this.#queue.length = 0;
+    for (const fn of this.#poisonListeners) fn(err);
+  }
+  #poisonListeners = new Set();
+  onPoison(fn) { this.#poisonListeners.add(fn); return () => this.#poisonListeners.delete(fn); }
+
+  call(name, ...args) {
+    return this.#guard(() => this.#x[name](this.#core, ...args));
+  }
+
+  // Copy a string into wasm memory for the duration of fn(ptr, len).
+  withBytes(str, fn) {
+    const bytes = typeof str === 'string' ? encoder.encode(str) : str;
+    const ptr = this.#guard(() => this.#x.lash_alloc(bytes.length));
+    if (!ptr) throw new LashError('OutOfMemory', `could not allocate ${bytes.length} bytes in the core`);
+    try {
+      new Uint8Array(this.#x.memory.buffer, ptr, bytes.length).set(bytes);
+      return fn(ptr, bytes.length);
+    } finally {
+      if (!this.poisoned) this.#x.lash_free(ptr);
+    }
+  }
+
+  // Read a (ptr, len) string result from an export that writes len to a u32 cell.
+  readResult(name) {
+    return this.#guard(() => {
+      const cell = this.#x.lash_alloc(4);
+      try {
+        const ptr = this.#x[name](this.#core, cell);
+        const len = new Uint32Array(this.#x.memory.buffer, cell, 1)[0];
+        return decoder.decode(new Uint8Array(this.#x.memory.buffer, ptr, len));
+      } finally {
+        this.#x.lash_free(cell);
+      }
+    });
+  }
+
+  lastError() { return errorFromCore(this.readResult('lash_core_last_error')); }
+
+  #relay(opId, ptr, len) {
+    // Inside a core call: decode, then act later.
+    opId >>>= 0; // wasm i32 -> the core's u32 op id
+    const text = decoder.decode(new Uint8Array(this.#x.memory.buffer, ptr, len));
+    let msg;
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      return; // the core only emits JSON; nothing sensible to answer
+    }
+    if (opId === 0) {
+      if (msg.op === 'cancel') this.#inflight.get(msg.id)?.abort(new LashError('Cancelled', 'operation cancelled'));
+      else queueMicrotask(() => this.#notify.get(msg.op)?.(msg));
+      return;
+    }
+    const ac = new AbortController();
+    this.#inflight.set(opId, ac);
+    const handler = this.#handlers.get(msg.op);
+    Promise.resolve()
+      .then(() => {
+        if (!handler) throw new Error(`no host handler for operation '${msg.op}'`);
+        return handler(msg, ac.signal);
+      })
+      .then(
+        (result) => this.complete(opId, OP_OK, result),
+        (err) => this.complete(opId, ac.signal.aborted ? OP_CANCELLED : OP_ERROR, {
+          message: err?.message ?? String(err),
+          ...(err?.code ? { code: err.code } : {}),
+        }),
+      );
+  }
+
+  // Queue a completion; delivered by flush() once the core is not running.
+  complete(opId, status, result) {
+    if (!this.#inflight.delete(opId) || this.poisoned) return; // cancelled or late
+    this.#queue.push([opId, status, JSON.stringify(result ?? null)]);
+    this.#scheduleFlush();
+  }
+
+  #scheduleFlush() {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    queueMicrotask(() => {
+      this.#flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  // Deliver queued completions and run the core until idle.
+  flush() {
+    if (this.#running || this.poisoned) return;
+    this.#running = true;
+    try {
+      while (this.#queue.length) {
+        const [opId, status, payload] = this.#queue.shift();
+        this.withBytes(payload, (ptr, len) => this.call('lash_op_complete', opId, status, ptr, len));
+      }
+      this.call('lash_run', now());
+    } finally {
+      this.#running = false;
+    }
+    if (this.#queue.length) this.#scheduleFlush();
+  }
+
+  close() {
+    if (this.poisoned) return;
+    const x = this.#x, core = this.#core;
+    this.#poison(new LashError('CoreClosed', 'this core is closed'));
+    try { x.lash_core_free(core); } catch { /* a trapped instance is simply dropped */ }
+  }
+}

@@ -1,0 +1,14 @@
+// lash-wasm: lash's durable agent runtime as one small WebAssembly core.
+// See API.md-style docs in docs/ and the types in index.d.ts.
+export { LashError } from './errors.js';
+export { LashCore, StandardCore, RlmCore } from './builder.js';
+export { ModelSpec } from './model.js';
+export { defineTools } from './tools.js';
+export { protocols, toolOutputBudget } from './plugins.js';
+export { configureWasm } from './loader.js';
+export { InlineEffectHost } from './hosts/inline.js';
+export { EchoProvider, ScriptedProvider } from './providers/test.js';
+export {
+  InMemorySessionStoreFactory, InMemoryAttachmentStore, InMemoryProcessExecutionEnvStore, InMemoryTriggerStore,
+  InMemoryProcessRegistry, InMemoryLiveReplayStore, InMemoryLashlangArtifactStore,
+} from './stores/memory.js';

@@ -1,0 +1,140 @@
+#include "core/core.h"
+
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/buf.h"
+
+lash_core *lash_core_new(const lash_host *host, const lash_allocator *alloc) {
+  lash_allocator a = {0};
+  if (alloc) a = *alloc;
+  lash_core *c = lash__alloc(&a, sizeof *c);
+  if (!c) return NULL;
+  memset(c, 0, sizeof *c);
+  c->alloc = a;
+  lash__install_json_hooks(&c->alloc);
+  lash__sched_init(&c->sched, &c->alloc, host);
+  return c;
+}
+
+void lash_core_free(lash_core *c) {
+  if (!c) return;
+  lash__sched_shutdown(&c->sched);
+  cJSON_Delete(c->policy);
+  cJSON_Delete(c->config);
+  lash__free(&c->alloc, c->last_error);
+  lash__free(&c->alloc, c->info);
+  lash_allocator a = c->alloc;
+  lash__free(&a, c);
+}
+
+void lash__core_clear_error(lash_core *c) {
+  lash__free(&c->alloc, c->last_error);
+  c->last_error = NULL;
+  c->last_error_len = 0;
+}
+
+/* Fill the status's message template: {facet}, {argument}, {detail}. */
+static void render_message(lash_buf *b, const lash_err *e) {
+  const char *t = lash_status_template(e->code);
+  while (*t) {
+    const char *open = strchr(t, '{');
+    if (!open) { lash__buf_puts(b, t); break; }
+    lash__buf_append(b, t, (size_t)(open - t));
+    const char *close = strchr(open, '}');
+    if (!close) { lash__buf_puts(b, open); break; }
+    size_t n = (size_t)(close - open - 1);
+    if (n == 5 && !strncmp(open + 1, "facet", 5)) lash__buf_puts(b, e->facet ? e->facet : "");
+    else if (n == 8 && !strncmp(open + 1, "argument", 8)) lash__buf_puts(b, e->argument);
+    else if (n == 6 && !strncmp(open + 1, "detail", 6)) lash__buf_puts(b, e->detail);
+    else lash__buf_append(b, open, n + 2);
+    t = close + 1;
+  }
+}
+
+int lash__core_fail(lash_core *c, const lash_err *e) {
+  lash_buf msg, out;
+  lash__buf_init(&msg, &c->alloc);
+  lash__buf_init(&out, &c->alloc);
+  render_message(&msg, e);
+  lash__buf_puts(&out, "{\"code\":");
+  const char *name = lash_status_name(e->code);
+  lash__buf_json_string(&out, name, strlen(name));
+  lash__buf_puts(&out, ",\"message\":");
+  lash__buf_json_string(&out, msg.data ? msg.data : "", msg.len);
+  if (e->facet) {
+    lash__buf_puts(&out, ",\"facet\":");
+    lash__buf_json_string(&out, e->facet, strlen(e->facet));
+  }
+  if (e->code == LASH_E_INVALID_ARGUMENT) {
+    lash__buf_puts(&out, ",\"argument\":");
+    lash__buf_json_string(&out, e->argument, strlen(e->argument));
+  }
+  lash__buf_puts(&out, "}");
+  lash__buf_free(&msg);
+  lash__core_clear_error(c);
+  c->last_error = lash__buf_take(&out, &c->last_error_len);
+  return e->code;
+}
+
+const char *lash_core_last_error(lash_core *c, size_t *len) {
+  if (len) *len = c && c->last_error ? c->last_error_len : 0;
+  return c && c->last_error ? c->last_error : "";
+}
+
+static const char *runner_name(lash_runner_setup r) {
+  return r == LASH_RUNNER_LAZY ? "lazy" : r == LASH_RUNNER_EXTERNAL ? "external" : "none";
+}
+
+int lash_core_build(lash_core *c, const char *json, size_t len) {
+  lash_err e = {0};
+  if (c->sched.running) {
+    lash__err(&e, LASH_E_REENTRANT, NULL, NULL);
+    return lash__core_fail(c, &e);
+  }
+  if (c->built) {
+    lash__err(&e, LASH_E_STATE, NULL, "this core is already built");
+    return lash__core_fail(c, &e);
+  }
+  cJSON *cfg = lash__json_parse(json, len, LASH_MAX_CONFIG_BYTES, "config", &e);
+  if (!cfg) return lash__core_fail(c, &e);
+  if (!cJSON_IsObject(cfg)) {
+    cJSON_Delete(cfg);
+    lash__err(&e, LASH_E_INVALID_ARGUMENT, "config", "must be a JSON object");
+    return lash__core_fail(c, &e);
+  }
+  int rc = lash__builder_validate(c, cfg, &e);
+  if (rc != LASH_OK) {
+    cJSON_Delete(cfg);
+    return lash__core_fail(c, &e);
+  }
+  c->config = cfg;
+  c->built = 1;
+  lash__core_clear_error(c);
+  /* info: what the host may want to show or check about the built core */
+  lash_buf b;
+  lash__buf_init(&b, &c->alloc);
+  char *policy = cJSON_PrintUnformatted(c->policy);
+  lash__buf_puts(&b, "{\"policy\":");
+  lash__buf_puts(&b, policy ? policy : "null");
+  lash__buf_printf(&b, ",\"process_work_runner\":\"%s\"}", runner_name(c->runner));
+  cJSON_free(policy);
+  lash__free(&c->alloc, c->info);
+  c->info = lash__buf_take(&b, &c->info_len);
+  if (!c->info) {
+    lash__err(&e, LASH_E_NOMEM, NULL, NULL);
+    return lash__core_fail(c, &e);
+  }
+  return LASH_OK;
+}
+
+const char *lash_core_info(lash_core *c, size_t *len) {
+  if (len) *len = c && c->info ? c->info_len : 0;
+  return c && c->info ? c->info : "";
+}
+
+int lash_op_complete(lash_core *c, uint32_t op, int status, const char *payload, size_t len) {
+  return lash__sched_complete(&c->sched, op, status, payload, len);
+}
+
+int lash_run(lash_core *c, double now_ms) { return lash__sched_run(&c->sched, now_ms); }

@@ -1,0 +1,37 @@
+/* The JSON boundary decoder: every document the host hands the core goes through
+ * here first (size bound, UTF-8 check, depth bound via CJSON_NESTING_LIMIT), and
+ * typed field readers report which argument was wrong. Fuzzed by fuzz/. */
+#ifndef LASH_UTIL_JSON_H
+#define LASH_UTIL_JSON_H
+#include "cJSON.h"
+#include "lash/lash.h"
+
+/* A decode failure: which argument, and what was wrong with it. */
+typedef struct lash_err {
+  int code;            /* lash_status */
+  char argument[64];   /* argument name, e.g. "model" */
+  char detail[256];
+  const char *facet;   /* static; DurableStorePeerRequired only */
+} lash_err;
+
+int lash__err(lash_err *e, int code, const char *argument, const char *fmt, ...);
+
+int lash__utf8_valid(const char *s, size_t n);
+
+/* Parse bytes[0..len) as one JSON value (no trailing garbage). On failure fills e
+ * with InvalidArgument naming `argument`. The result is owned (cJSON_Delete). */
+cJSON *lash__json_parse(const char *bytes, size_t len, size_t max_bytes, const char *argument,
+                        lash_err *e);
+
+/* Field readers. `absent` is returned as 0 with *present = 0; a wrong type or an
+ * oversized string fails with InvalidArgument naming `argument`. */
+int lash__json_opt_string(const cJSON *obj, const char *key, size_t max_bytes,
+                          const char *argument, const char **out, lash_err *e);
+int lash__json_opt_u64(const cJSON *obj, const char *key, int allow_zero, const char *argument,
+                       int *present, uint64_t *out, lash_err *e);
+/* Reject keys not in the NULL-terminated list (serde deny_unknown_fields). */
+int lash__json_deny_unknown(const cJSON *obj, const char *const *allowed, const char *argument,
+                            lash_err *e);
+/* Is v a JSON null or absent? */
+int lash__json_is_nullish(const cJSON *v);
+#endif
