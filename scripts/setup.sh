@@ -64,8 +64,11 @@ fi
 # --- npm dev dependencies ----------------------------------------------------
 if [ -f package-lock.json ]; then
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    say "npm ci"
-    npm ci --no-audit --no-fund --loglevel=error
+    # `npm ci` would be stricter, but npm 11 rejects lock files that omit other
+    # platforms' optional binaries (unrs-resolver's); --no-save installs exactly
+    # the locked versions and leaves the lock file untouched.
+    say "npm install (from package-lock.json)"
+    npm install --no-save --no-audit --no-fund --loglevel=error
   fi
 fi
 say "done"
