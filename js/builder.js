@@ -5,35 +5,17 @@
 import { CoreInstance } from './driver.js';
 import { LashError, invalidArgument } from './errors.js';
 import { defaultRuntimeStack } from './plugins.js';
+import { PromptLayerEditor, withPromptMethods } from './prompt.js';
+import { SessionBuilder, attachCoreHost } from './session.js';
 import {
-  MAX_TEXT_BYTES, checkEnum, checkFunction, checkObject, checkPositiveInt, checkString, checkTiered, describe,
+  checkEnum, checkFunction, checkObject, checkPositiveInt, checkString, checkTiered, describe,
 } from './validate.js';
 
-const PROMPT_SLOTS = ['intro', 'execution', 'guidance', 'project_instructions', 'runtime_context', 'environment'];
 const INTERNAL = Symbol('lash.internal');
 
 function checkModel(argument, m) {
   // Shape only; the core checks fields and limits exactly (deny unknown, non-zero).
   return checkObject(argument, m);
-}
-
-function checkContribution(argument, c) {
-  return (
-    checkObject(argument, c) ??
-    checkEnum(`${argument}.slot`, c.slot, PROMPT_SLOTS) ??
-    checkString(`${argument}.content`, c.content, { maxBytes: MAX_TEXT_BYTES }) ??
-    (c.title != null ? checkString(`${argument}.title`, c.title) : null) ??
-    (c.priority != null && !Number.isSafeInteger(c.priority) ? invalidArgument(`${argument}.priority`, 'expected an integer') : null)
-  );
-}
-
-function normalizeContribution(c) {
-  const out = { slot: c.slot };
-  if (c.title != null && c.title.trim() !== '') out.title = c.title;
-  out.priority = c.priority ?? 0;
-  if (c.gate) out.gate = c.gate;
-  out.content = c.content;
-  return out;
 }
 
 class CoreBuilder {
@@ -45,7 +27,7 @@ class CoreBuilder {
   #protocol = null;
   #tools = [];
   #plugins;
-  #prompt = null;             // core prompt layer {template?, slots}
+  prompt = new PromptLayerEditor(); // core prompt layer
   #trace = {};
   #termination = null;
   #residency = null;
@@ -63,6 +45,7 @@ class CoreBuilder {
     this.#error ??= err;
     return this;
   }
+  _fail(err) { return err ? this.#fail(err) : this; }
   #check(err, apply) {
     if (err) return this.#fail(err);
     apply();
@@ -71,10 +54,6 @@ class CoreBuilder {
   #facet(argument, key, value) {
     return this.#check(checkTiered(argument, value), () => { this.#facets[key] = value; });
   }
-  #layer() {
-    return (this.#prompt ??= { slots: {} });
-  }
-
   provider(p) {
     const err = checkObject('provider', p) ?? checkString('provider', p?.kind, { nonEmpty: true });
     return this.#check(err, () => {
@@ -150,36 +129,6 @@ class CoreBuilder {
     return this.#check(err, () => { this.#rhc = { ...cfg }; });
   }
 
-  // Prompt layer (lash PromptLayerSink) on the core layer.
-  instructions(text) {
-    return this.promptContribution({ slot: 'project_instructions', title: 'Project Instructions', content: text },
-      'instructions');
-  }
-  promptContribution(c, argument = 'promptContribution') {
-    if (argument === 'instructions') {
-      const err = checkString('instructions', c.content, { maxBytes: MAX_TEXT_BYTES });
-      if (err) return this.#fail(err);
-    }
-    return this.#check(checkContribution(argument, c), () => {
-      const slot = (this.#layer().slots[c.slot] ??= { reset: false, contributions: [] });
-      slot.contributions.push(normalizeContribution(c));
-    });
-  }
-  replacePromptSlot(slot, contributions) {
-    const list = Array.isArray(contributions) ? contributions : [contributions];
-    const err = checkEnum('replacePromptSlot', slot, PROMPT_SLOTS) ??
-      list.reduce((e, c, i) => e ?? checkContribution(`replacePromptSlot[${i}]`, c), null);
-    return this.#check(err, () => {
-      this.#layer().slots[slot] = { reset: true, contributions: list.map((c) => ({ ...normalizeContribution(c), slot })) };
-    });
-  }
-  clearPromptSlot(slot) { return this.replacePromptSlot(slot, []); }
-  promptTemplate(t) {
-    const err = checkObject('promptTemplate', t) ??
-      (Array.isArray(t.sections) ? null : invalidArgument('promptTemplate', 'expected { sections: [...] }'));
-    return this.#check(err, () => { this.#layer().template = structuredClone(t); });
-  }
-
   // LashCore.builder() only: the protocol plugin.
   protocolPlugin(p) {
     const err = checkObject('protocolPlugin', p) ?? checkEnum('protocolPlugin', p?.protocol, ['standard', 'rlm']);
@@ -218,7 +167,8 @@ class CoreBuilder {
       residency: this.#residency,
       trace_level: this.#trace.level ?? null,
       termination: this.#termination,
-      prompt: this.#prompt,
+      prompt: this.prompt.layer,
+      seed: Math.floor(Math.random() * 2 ** 32),
       plugins: this.#plugins.map((p) => ({ id: p.id, config: p.config ?? null })),
       tools: this.#tools.flatMap((t) => t.tools.map((d) => ({
         name: d.name, description: d.description, input_schema: d.inputSchema,
@@ -244,17 +194,18 @@ class CoreBuilder {
       throw err;
     }
     const info = JSON.parse(instance.readResult('lash_core_info'));
+    const live = {
+      provider: this.#provider, facets: { ...this.#facets }, tools: [...this.#tools], plugins: [...this.#plugins],
+      trace: { ...this.#trace }, runtimeHostConfig: this.#rhc, workSource: this.#workSource,
+      queuedWorkPoke: this.#queuedWorkPoke, rlm: { ...this.#rlm },
+    };
+    attachCoreHost(instance, live);
     const Core = this.#kind === 'standard' ? StandardCore : this.#kind === 'rlm' ? RlmCore : LashCore;
-    return new Core(INTERNAL, {
-      instance, info,
-      live: {
-        provider: this.#provider, facets: { ...this.#facets }, tools: [...this.#tools], plugins: [...this.#plugins],
-        trace: { ...this.#trace }, runtimeHostConfig: this.#rhc, workSource: this.#workSource,
-        queuedWorkPoke: this.#queuedWorkPoke, rlm: { ...this.#rlm },
-      },
-    });
+    return new Core(INTERNAL, { instance, info, live });
   }
 }
+
+withPromptMethods(CoreBuilder, (b) => b.prompt);
 
 function checkPlugin(argument, f) {
   return checkObject(argument, f) ?? checkString(`${argument}.id`, f?.id, { nonEmpty: true });
@@ -279,6 +230,9 @@ export class LashCore {
   /** How background processes are driven: 'none' | 'lazy' (inline runner, started on first open) | 'external'. */
   get processWorkRunnerSetup() { return this.#info.process_work_runner; }
   get closed() { return this.#instance.poisoned !== null; }
+
+  /** A SessionBuilder for `id` (lash: core.session(id)). */
+  session(id) { return new SessionBuilder(this.#instance, this.#live, this.#info, id); }
 
   close() { this.#instance.close(); }
 }

@@ -79,6 +79,8 @@ export interface TerminationPolicy {
 
 export interface Provider {
   readonly kind: string;
+  /** Providers implemented in JavaScript answer lash LlmRequest JSON with LlmResponse JSON. */
+  complete?(request: object, ctx: { signal: AbortSignal; sessionId: string }): Promise<object>;
 }
 export class EchoProvider implements Provider {
   readonly kind: 'embed-test';
@@ -130,7 +132,11 @@ export class InlineEffectHost implements Tiered {
   readonly durabilityTier: 'inline';
 }
 export class InMemorySessionStoreFactory implements Tiered { readonly durabilityTier: 'inline'; }
-export class InMemoryAttachmentStore implements Tiered { readonly durabilityTier: 'inline'; }
+export class InMemoryAttachmentStore implements Tiered {
+  readonly durabilityTier: 'inline';
+  put(bytes: Uint8Array, meta?: { media_type?: AttachmentRef['media_type']; width?: number; height?: number; label?: string }): Promise<AttachmentRef>;
+  get(id: string): Promise<{ meta: AttachmentRef; bytes: Uint8Array }>;
+}
 export class InMemoryProcessExecutionEnvStore implements Tiered { readonly durabilityTier: 'inline'; }
 export class InMemoryTriggerStore implements Tiered { readonly durabilityTier: 'inline'; }
 export class InMemoryProcessRegistry implements Tiered { readonly durabilityTier: 'inline'; }
@@ -193,8 +199,131 @@ export interface RlmCoreBuilder extends CoreBuilder<RlmCore> {
   lashlangExecutionSink(sink: TraceSink): this;
 }
 
+// ---- sessions and turns -------------------------------------------------
+
+export interface TokenUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cached_input_tokens: number;
+  reasoning_tokens: number;
+}
+export interface Part {
+  id: string;
+  kind: 'Text' | 'Image' | 'Code' | 'Output' | 'Error' | 'Prose' | 'ToolCall' | 'ToolResult' | 'Reasoning';
+  content: string;
+  attachment?: { reference: AttachmentRef };
+  tool_call_id?: string;
+  tool_name?: string;
+  tool_replay?: object;
+  prune_state: 'Intact' | 'Cleared' | object;
+  reasoning_meta?: object;
+  response_meta?: object;
+}
+export interface Message {
+  id: string;
+  role: 'User' | 'Assistant' | 'System' | 'Event';
+  parts: Part[];
+  origin?: object;
+}
+export interface AttachmentRef {
+  id: string;
+  media_type: { kind: 'image'; type: 'png' | 'jpeg' | 'gif' | 'webp' | 'bmp' };
+  byte_len: number;
+  width?: number;
+  height?: number;
+  label?: string;
+}
+export interface ToolCallOutput {
+  outcome: { status: 'success'; payload: unknown } | { status: 'failure'; payload: ToolFailure } | { status: 'cancelled'; payload: { message: string } };
+  control?: object;
+}
+export interface ToolFailure {
+  class: string;
+  code: string;
+  message: string;
+  source: string;
+  retry: { type: string };
+  raw?: unknown;
+}
+export type TurnOutcome =
+  | { finished: { assistant_message: { text: string } } | { submitted_value: { value: unknown } } | { tool_value: { tool_name: string; value: unknown } } }
+  | { agent_frame_switch: { frame_id: string; task: string } }
+  | { stopped: 'cancelled' | 'incomplete' | 'invalid_input' | 'max_turns' | 'tool_failure' | 'provider_error' | 'plugin_abort' | 'runtime_error' | { submitted_error: { value: unknown } } | { tool_error: { tool_name: string; value: unknown } } };
+export interface TurnResult {
+  state: { session_id: string; policy: SessionPolicy; turn_index: number; token_usage: TokenUsage; [k: string]: unknown };
+  outcome: TurnOutcome;
+  assistant_output: { safe_text: string; raw_text: string; state: 'usable' | 'empty_output' | 'traceback_only' | 'recovered_from_error' };
+  usage: TokenUsage;
+  children_usage: { source: string; model: string; usage: TokenUsage }[];
+  tool_calls: { call_id?: string; tool: string; args: unknown; output: ToolCallOutput; duration_ms: number }[];
+  execution: { had_tool_calls: boolean; had_code_execution: boolean };
+  errors: { kind: string; code?: string; terminal_reason?: string; message: string; raw?: string }[];
+  assistantMessage(): string | null;
+  isSuccess(): boolean;
+}
+/** lash TurnActivity: `type` selects the fields. */
+export interface TurnActivity {
+  id: string;
+  correlation_id: string;
+  type: 'model_request_started' | 'assistant_prose_delta' | 'reasoning_delta' | 'tool_call_started' | 'tool_call_completed'
+    | 'usage' | 'error' | 'retry_status' | string;
+  [field: string]: unknown;
+}
+export type TurnInput = string | {
+  items: ({ type: 'text'; text: string } | { type: 'image_ref'; id: string })[];
+  image_blobs?: Record<string, Uint8Array | number[]>;
+  trace_turn_id?: string;
+};
+export interface PromptLayerMethods<T> {
+  instructions(text: string): T;
+  promptContribution(c: PromptContribution): T;
+  replacePromptSlot(slot: PromptSlot, contributions: PromptContribution | PromptContribution[]): T;
+  clearPromptSlot(slot: PromptSlot): T;
+  promptTemplate(t: PromptTemplate): T;
+}
+export interface TurnBuilder extends PromptLayerMethods<TurnBuilder> {
+  signal(signal: AbortSignal): this;
+  turnId(id: string): this;
+  provider(p: Provider): this;
+  model(spec: ModelSpecJson): this;
+  run(): Promise<{ result: TurnResult; activities: TurnActivity[] }>;
+  stream(): AsyncIterable<TurnActivity> & { result: Promise<TurnResult> };
+  streamTo(sink: ((a: TurnActivity) => void | Promise<void>) | { emit(a: TurnActivity): void | Promise<void> }): Promise<TurnResult>;
+}
+export interface SessionReadView {
+  session_id: string;
+  policy: SessionPolicy;
+  turn_index: number;
+  token_usage: TokenUsage;
+  token_ledger?: { source: string; model: string; usage: TokenUsage }[];
+  messages: Message[];
+}
+export interface LashSession {
+  readonly sessionId: string;
+  readonly parentSessionId: string | null;
+  turn(input: TurnInput): TurnBuilder;
+  cancelRunningTurns(): number;
+  readView(): Promise<SessionReadView>;
+  usageReport(): Promise<object>;
+  close(): void;
+}
+export interface SessionBuilder extends PromptLayerMethods<SessionBuilder> {
+  provider(p: Provider): this;
+  sessionSpec(spec: SessionSpec): this;
+  parent(id: string): this;
+  store(store: object): this;
+  open(): Promise<LashSession>;
+  openFresh(): Promise<LashSession>;
+}
+
+/** Return from a tool's execute to end the turn with this value (lash ToolControl::Finish). */
+export function toolFinish(value: unknown): object;
+/** Return from a tool's execute to stop the turn with a tool error (lash ToolControl::Fail). */
+export function toolFail(failure: string | Partial<ToolFailure>): object;
+
 export class LashCore {
   static builder(): LashCoreBuilder;
+  session(id: string): SessionBuilder;
   /** The resolved base SessionPolicy. */
   readonly policy: SessionPolicy;
   /** 'lazy': inline runner started on the first session open; 'external': a driver you own. */

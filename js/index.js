@@ -3,7 +3,7 @@
 export { LashError } from './errors.js';
 export { LashCore, StandardCore, RlmCore } from './builder.js';
 export { ModelSpec } from './model.js';
-export { defineTools } from './tools.js';
+export { defineTools, toolFinish, toolFail } from './tools.js';
 export { protocols, toolOutputBudget } from './plugins.js';
 export { configureWasm } from './loader.js';
 export { InlineEffectHost } from './hosts/inline.js';

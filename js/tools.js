@@ -32,3 +32,35 @@ export function defineTools(definitions) {
   });
   return Object.freeze({ kind: 'tool_provider', tools: Object.freeze(tools) });
 }
+
+// Tool control (lash ToolControl): return toolFinish(value) to end the turn with
+// that value, toolFail(failure) to stop it with a tool error.
+const CONTROL = Symbol.for('lash.tool.control');
+export function toolFinish(value) {
+  return { [CONTROL]: { type: 'finish', value: value ?? null } };
+}
+export function toolFail(failure) {
+  const f = typeof failure === 'string' ? { message: failure } : { ...failure };
+  return {
+    [CONTROL]: {
+      type: 'fail',
+      failure: { class: f.class ?? 'execution', code: f.code ?? 'tool_failed', message: f.message ?? '', source: 'tool',
+        retry: { type: 'never' }, ...(f.raw !== undefined ? { raw: f.raw } : {}) },
+    },
+  };
+}
+
+// A tool's return value as lash's ToolCallOutput JSON.
+export function toolOutputFrom(value) {
+  const control = value && typeof value === 'object' ? value[CONTROL] : undefined;
+  if (control) {
+    const payload = control.type === 'finish' ? control.value : null;
+    return { outcome: { status: 'success', payload: toJson(payload) }, control: toJson(control) };
+  }
+  return { outcome: { status: 'success', payload: toJson(value) } };
+}
+
+function toJson(v) {
+  if (v === undefined) return null;
+  return JSON.parse(JSON.stringify(v) ?? 'null');
+}

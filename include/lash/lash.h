@@ -22,6 +22,7 @@ extern "C" {
   X(E_REENTRANT, "Reentrant", "the core was called while it was running")                      \
   X(E_UNKNOWN_OP, "UnknownOperation", "unknown host operation id {detail}")                    \
   X(E_STATE, "InvalidState", "{detail}")                                                       \
+  X(E_RUNTIME, "Runtime", "runtime turn error: {detail}")                                      \
   X(E_MISSING_PROTOCOL_PLUGIN, "MissingProtocolPlugin",                                        \
     "protocol plugin is required; call .protocol_plugin(...) or use "                          \
     "StandardCore::builder()/RlmCore::builder()")                                              \
@@ -92,6 +93,18 @@ int lash_core_build(lash_core *core, const char *config_json /* borrowed */, siz
 
 /* JSON of the last error: {"code","message", variant fields...}; "" if none. */
 const char *lash_core_last_error(lash_core *core, size_t *len_out);
+
+/* Open a session (create it, or reset it with "fresh"): {"session_id", "fresh"?,
+ * "spec"?: SessionSpec, "provider_kind"?}. */
+int lash_session_open(lash_core *core, const char *json, size_t len);
+/* The committed transcript of a session into the result buffer: {"session_id"}. */
+int lash_session_read_view(lash_core *core, const char *json, size_t len);
+/* Start a turn (see src/turn/turn.h for the request); *turn_no names it. */
+int lash_turn_start(lash_core *core, const char *json, size_t len, uint32_t *turn_no);
+/* Cooperatively cancel a running turn; returns 1 if it was running. */
+int lash_turn_cancel(lash_core *core, uint32_t turn_no);
+/* The result JSON of the last call that produced one (read view, ...). */
+const char *lash_core_result(lash_core *core, size_t *len_out);
 
 /* JSON describing the built core: {"policy", "process_work_runner", ...}. */
 const char *lash_core_info(lash_core *core, size_t *len_out);

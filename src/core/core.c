@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "session/session.h"
+#include "turn/turn.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
@@ -19,7 +21,9 @@ lash_core *lash_core_new(const lash_host *host, const lash_allocator *alloc) {
 
 void lash_core_free(lash_core *c) {
   if (!c) return;
-  lash__sched_shutdown(&c->sched);
+  lash__sched_shutdown(&c->sched); /* turns first: they point at sessions */
+  lash__sessions_free(c);
+  lash__free(&c->alloc, c->result);
   cJSON_Delete(c->policy);
   cJSON_Delete(c->config);
   lash__free(&c->alloc, c->last_error);
@@ -66,6 +70,10 @@ int lash__core_fail(lash_core *c, const lash_err *e) {
     lash__buf_puts(&out, ",\"facet\":");
     lash__buf_json_string(&out, e->facet, strlen(e->facet));
   }
+  if (e->runtime_code) {
+    lash__buf_puts(&out, ",\"runtime_code\":");
+    lash__buf_json_string(&out, e->runtime_code, strlen(e->runtime_code));
+  }
   if (e->code == LASH_E_INVALID_ARGUMENT) {
     lash__buf_puts(&out, ",\"argument\":");
     lash__buf_json_string(&out, e->argument, strlen(e->argument));
@@ -110,6 +118,8 @@ int lash_core_build(lash_core *c, const char *json, size_t len) {
   }
   c->config = cfg;
   c->built = 1;
+  const cJSON *seed = cJSON_GetObjectItemCaseSensitive(cfg, "seed");
+  lash__rng_seed(&c->rng, cJSON_IsNumber(seed) ? (uint64_t)seed->valuedouble * 2654435761u + 1 : 1);
   lash__core_clear_error(c);
   /* info: what the host may want to show or check about the built core */
   lash_buf b;
@@ -138,3 +148,72 @@ int lash_op_complete(lash_core *c, uint32_t op, int status, const char *payload,
 }
 
 int lash_run(lash_core *c, double now_ms) { return lash__sched_run(&c->sched, now_ms); }
+
+static void set_result(lash_core *c, cJSON *v /* owned */) {
+  lash__free(&c->alloc, c->result);
+  c->result = NULL;
+  c->result_len = 0;
+  char *text = v ? cJSON_PrintUnformatted(v) : NULL;
+  cJSON_Delete(v);
+  if (text) {
+    c->result_len = strlen(text);
+    c->result = lash__strndup(&c->alloc, text, c->result_len);
+    cJSON_free(text);
+  }
+}
+
+const char *lash_core_result(lash_core *c, size_t *len) {
+  if (len) *len = c && c->result ? c->result_len : 0;
+  return c && c->result ? c->result : "";
+}
+
+/* Shared entry checks for calls that take a JSON request. */
+static cJSON *enter(lash_core *c, const char *json, size_t len, const char *argument, lash_err *e) {
+  if (c->sched.running) { lash__err(e, LASH_E_REENTRANT, NULL, NULL); return NULL; }
+  if (!c->built) { lash__err(e, LASH_E_STATE, NULL, "the core is not built"); return NULL; }
+  cJSON *req = lash__json_parse(json, len, LASH_MAX_CONFIG_BYTES, argument, e);
+  if (req && !cJSON_IsObject(req)) {
+    cJSON_Delete(req);
+    lash__err(e, LASH_E_INVALID_ARGUMENT, argument, "must be a JSON object");
+    return NULL;
+  }
+  return req;
+}
+
+int lash_session_open(lash_core *c, const char *json, size_t len) {
+  lash_err e = {0};
+  cJSON *req = enter(c, json, len, "session", &e);
+  if (!req) return lash__core_fail(c, &e);
+  int rc = lash__session_open(c, req, &e);
+  cJSON_Delete(req);
+  return rc ? lash__core_fail(c, &e) : LASH_OK;
+}
+
+int lash_session_read_view(lash_core *c, const char *json, size_t len) {
+  lash_err e = {0};
+  cJSON *req = enter(c, json, len, "session", &e);
+  if (!req) return lash__core_fail(c, &e);
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "session_id");
+  struct lash_session *s = cJSON_IsString(id) ? lash__session_find(c, id->valuestring) : NULL;
+  cJSON_Delete(req);
+  if (!s) {
+    lash__err(&e, LASH_E_STATE, NULL, "no such session");
+    return lash__core_fail(c, &e);
+  }
+  set_result(c, lash__session_read_view(s));
+  return LASH_OK;
+}
+
+int lash_turn_start(lash_core *c, const char *json, size_t len, uint32_t *turn_no) {
+  lash_err e = {0};
+  cJSON *req = enter(c, json, len, "turn", &e);
+  if (!req) return lash__core_fail(c, &e);
+  int rc = lash__turn_start(c, req, turn_no, &e);
+  cJSON_Delete(req);
+  return rc ? lash__core_fail(c, &e) : LASH_OK;
+}
+
+int lash_turn_cancel(lash_core *c, uint32_t turn_no) {
+  if (c->sched.running) return 0;
+  return lash__turn_cancel(c, turn_no);
+}

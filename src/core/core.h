@@ -3,7 +3,10 @@
 #define LASH_CORE_CORE_H
 #include "lash/lash_host.h"
 #include "sched/sched.h"
+#include "util/ids.h"
 #include "util/json.h"
+
+struct lash_session;
 
 typedef enum { LASH_TIER_NONE = 0, LASH_TIER_INLINE, LASH_TIER_DURABLE } lash_tier;
 typedef enum { LASH_RUNNER_NONE = 0, LASH_RUNNER_LAZY, LASH_RUNNER_EXTERNAL } lash_runner_setup;
@@ -20,6 +23,11 @@ struct lash_core {
   size_t last_error_len;
   char *info;               /* owned JSON */
   size_t info_len;
+  char *result;             /* owned JSON: the last call's result */
+  size_t result_len;
+  lash_rng rng;             /* ids; seeded by the host at build */
+  struct lash_session *sessions;
+  uint32_t next_turn;
 };
 
 /* Record an error (code + message template filled from e) as the last error. */

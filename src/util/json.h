@@ -12,6 +12,7 @@ typedef struct lash_err {
   char argument[64];   /* argument name, e.g. "model" */
   char detail[256];
   const char *facet;   /* static; DurableStorePeerRequired only */
+  const char *runtime_code; /* static; Runtime only (lash RuntimeError code) */
 } lash_err;
 
 int lash__err(lash_err *e, int code, const char *argument, const char *fmt, ...);

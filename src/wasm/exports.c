@@ -71,6 +71,25 @@ EXPORT(lash_core_info) const char *wasm_info(lash_core *c, uint32_t *len_out) {
   *len_out = (uint32_t)n;
   return s;
 }
+EXPORT(lash_core_result) const char *wasm_result(lash_core *c, uint32_t *len_out) {
+  size_t n;
+  const char *s = lash_core_result(c, &n);
+  *len_out = (uint32_t)n;
+  return s;
+}
+EXPORT(lash_session_open) int wasm_session_open(lash_core *c, const char *p, uint32_t n) {
+  return lash_session_open(c, p, n);
+}
+EXPORT(lash_session_read_view) int wasm_read_view(lash_core *c, const char *p, uint32_t n) {
+  return lash_session_read_view(c, p, n);
+}
+/* Returns the turn number (> 0), or minus the status on failure. */
+EXPORT(lash_turn_start) int wasm_turn_start(lash_core *c, const char *p, uint32_t n) {
+  uint32_t no = 0;
+  int rc = lash_turn_start(c, p, n, &no);
+  return rc ? -rc : (int)no;
+}
+EXPORT(lash_turn_cancel) int wasm_turn_cancel(lash_core *c, uint32_t no) { return lash_turn_cancel(c, no); }
 EXPORT(lash_op_complete) int wasm_op_complete(lash_core *c, uint32_t op, int st, const char *p, uint32_t n) {
   return lash_op_complete(c, op, st, p, n);
 }

@@ -1,0 +1,343 @@
+// Sessions and turns: SessionBuilder, LashSession, TurnBuilder. The C core runs
+// the turn (src/turn/turn.c); this file performs the host operations it starts
+// (model calls, tool runs, attachment writes) and delivers activities and results.
+import { LashError, errorFromCore, invalidArgument } from './errors.js';
+import { PromptLayerEditor, withPromptMethods } from './prompt.js';
+import { toolOutputFrom } from './tools.js';
+import { checkObject, checkString, describe } from './validate.js';
+
+const SIGNAL = Symbol('lash.signal');
+
+// Per-core host state: installed once on the instance at build.
+export function attachCoreHost(instance, live) {
+  const turns = new Map(); // turn no -> run
+  const tools = new Map();
+  for (const provider of live.tools) for (const t of provider.tools) tools.set(t.name, t);
+  const host = { turns, live };
+
+  instance.onOp('llm.call', async (msg, signal) => {
+    const run = turns.get(msg.turn);
+    if (!run) throw new Error('unknown turn');
+    const provider = run.provider;
+    if (typeof provider.complete !== 'function')
+      throw new Error(`provider \`${provider.kind}\` cannot be called from this runtime`);
+    return provider.complete(msg.request, { signal, sessionId: run.session.sessionId });
+  });
+
+  instance.onOp('tool.call', async (msg, signal) => {
+    const run = turns.get(msg.turn);
+    const tool = tools.get(msg.name);
+    const start = performance.now();
+    if (!tool || !run) throw new Error('Tool is unavailable in this session');
+    const ctx = {
+      sessionId: msg.session_id,
+      toolCallId: msg.call_id,
+      signal,
+      completionKey: () => ({ scope: { type: 'turn', session_id: msg.session_id, turn_id: run.turnId }, wait: { type: 'tool_completion', tool_call_id: msg.call_id } }),
+    };
+    let output;
+    try {
+      output = toolOutputFrom(await tool.execute(msg.args, ctx));
+    } catch (err) {
+      if (signal.aborted) throw err;
+      const message = err?.message ?? String(err);
+      output = { outcome: { status: 'failure', payload: { class: 'execution', code: 'tool_error', message, source: 'tool', retry: { type: 'never' }, raw: message } } };
+    }
+    return { output, duration_ms: Math.max(0, Math.round(performance.now() - start)) };
+  });
+
+  instance.onOp('attachment.put', async (msg) => {
+    const run = turns.get(msg.turn);
+    const bytes = run?.blobs?.[msg.label];
+    const store = live.facets.attachment_store ?? live.runtimeHostConfig?.attachmentStore;
+    if (!bytes) throw new Error(`missing blob for id '${msg.label}'`);
+    if (typeof store?.put !== 'function') throw new Error('the attachment store cannot store images');
+    return store.put(bytes, { media_type: { kind: 'image', type: 'png' }, label: msg.label });
+  });
+
+  instance.onNotify('activity', (msg) => turns.get(msg.turn)?.activity(msg.activity));
+  instance.onNotify('turn.done', (msg) => {
+    const run = turns.get(msg.turn);
+    if (!run) return;
+    turns.delete(msg.turn);
+    run.done(msg.result);
+  });
+  instance.onPoison((err) => {
+    for (const run of turns.values()) run.fail(err);
+    turns.clear();
+  });
+  instance.host = host;
+  return host;
+}
+
+function callCore(instance, fn, request) {
+  const rc = instance.withBytes(JSON.stringify(request), (p, n) => instance.call(fn, p, n));
+  return rc;
+}
+
+export class SessionBuilder {
+  #instance; #live; #info; #id;
+  #provider = null;
+  #spec = null;
+  #parent = null;
+  #store = null;
+  #error = null;
+  prompt = new PromptLayerEditor();
+
+  constructor(instance, live, info, id) {
+    this.#instance = instance;
+    this.#live = live;
+    this.#info = info;
+    this.#id = id;
+    this.#error = checkString('sessionId', id, { nonEmpty: true });
+  }
+
+  _fail(err) { this.#error ??= err; return this; }
+
+  provider(p) {
+    const err = checkObject('provider', p) ?? checkString('provider', p?.kind, { nonEmpty: true });
+    if (!err) this.#provider = p;
+    return this._fail(err);
+  }
+  sessionSpec(spec) {
+    const err = checkObject('sessionSpec', spec);
+    if (!err) this.#spec = structuredClone(spec);
+    return this._fail(err);
+  }
+  parent(id) {
+    const err = checkString('parent', id, { nonEmpty: true });
+    if (!err) this.#parent = id;
+    return this._fail(err);
+  }
+  store(store) {
+    const err = checkObject('store', store);
+    if (!err) this.#store = store;
+    return this._fail(err);
+  }
+
+  open() { return this.#open(false); }
+  openFresh() { return this.#open(true); }
+
+  async #open(fresh) {
+    if (this.#error) throw this.#error;
+    const instance = this.#instance;
+    if (instance.poisoned) throw instance.poisoned;
+    const spec = this.#spec ? { ...this.#spec } : {};
+    if (this.prompt.layer) spec.prompt = this.prompt.layer;
+    const req = { session_id: this.#id, fresh, spec };
+    if (this.#provider) req.provider_kind = this.#provider.kind;
+    if (callCore(instance, 'lash_session_open', req) !== 0) throw instance.lastError();
+    return new LashSession(instance, this.#live, this.#id, this.#provider ?? this.#live.provider, this.#parent);
+  }
+}
+withPromptMethods(SessionBuilder, (b) => b.prompt);
+
+export class LashSession {
+  #instance; #live; #provider; #parent;
+  #tail = Promise.resolve(); // one writer at a time per handle
+  #runs = new Set();
+  #closed = false;
+
+  constructor(instance, live, id, provider, parent) {
+    this.#instance = instance;
+    this.#live = live;
+    this.sessionId = id;
+    this.#provider = provider;
+    this.#parent = parent;
+  }
+
+  get parentSessionId() { return this.#parent; }
+
+  turn(input) { return new TurnBuilder(this, input); }
+
+  cancelRunningTurns() {
+    let n = 0;
+    for (const run of this.#runs) if (run.cancel()) n++;
+    return n;
+  }
+
+  async readView() {
+    if (callCore(this.#instance, 'lash_session_read_view', { session_id: this.sessionId }) !== 0) throw this.#instance.lastError();
+    return JSON.parse(this.#instance.readResult('lash_core_result'));
+  }
+
+  // lash SessionUsageReport over the session's token ledger.
+  async usageReport() {
+    if (callCore(this.#instance, 'lash_session_read_view', { session_id: this.sessionId }) !== 0) throw this.#instance.lastError();
+    const view = JSON.parse(this.#instance.readResult('lash_core_result'));
+    return usageReport(view.token_ledger ?? []);
+  }
+
+  close() { this.#closed = true; }
+
+  // Internal: run one turn after the previous one on this handle has finished.
+  _run(request, { provider, sink, signal, blobs }) {
+    if (this.#closed) return Promise.reject(new LashError('SessionClosed', `session \`${this.sessionId}\` is closed`));
+    const go = () => new Promise((resolve, reject) => {
+      const instance = this.#instance;
+      if (instance.poisoned) return reject(instance.poisoned);
+      const activeProvider = provider ?? this.#provider;
+      if (!activeProvider) return reject(new LashError('Runtime', 'runtime turn error: llm_provider: no provider is configured for this session', { runtimeCode: 'llm_provider' }));
+      const req = { session_id: this.sessionId, ...request, provider_kind: activeProvider.kind, turn_provider: !!provider,
+        cancelled: !!signal?.aborted };
+      const activities = [];
+      let no = 0;
+      let sinkChain = Promise.resolve(); // lash awaits each emit: keep order, settle before the result
+      const run = {
+        session: this, provider: activeProvider, blobs, turnId: request.turn_id,
+        activity: (a) => {
+          activities.push(a);
+          if (sink) {
+            sinkChain = sinkChain.then(() => sink(a)).catch(() => {}); // a sink never aborts the turn
+          }
+        },
+        done: (result) => { cleanup(); sinkChain.then(() => resolve({ result: wrapResult(result), activities })); },
+        fail: (err) => { cleanup(); reject(err); },
+        cancel: () => {
+          if (!no || instance.poisoned) return false;
+          const hit = instance.call('lash_turn_cancel', no) === 1;
+          instance.flush();
+          return hit;
+        },
+      };
+      const onAbort = () => run.cancel();
+      const cleanup = () => { this.#runs.delete(run); signal?.removeEventListener('abort', onAbort); };
+      no = callCore(instance, 'lash_turn_start', req);
+      if (no <= 0) return reject(instance.lastError());
+      instance.host.turns.set(no, run);
+      this.#runs.add(run);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      instance.flush();
+    });
+    const p = this.#tail.then(go, go);
+    this.#tail = p.catch(() => {});
+    return p;
+  }
+}
+
+function wrapResult(result) {
+  return Object.defineProperties(result, {
+    assistantMessage: { value() { return result.outcome?.finished?.assistant_message?.text ?? null; } },
+    isSuccess: { value() { return !!(result.outcome?.finished || result.outcome?.agent_frame_switch); } },
+    submittedValue: { value() { return result.outcome?.finished?.submitted_value?.value; } },
+    toolValue: { value() { return result.outcome?.finished?.tool_value; } },
+  });
+}
+
+function totals(u) {
+  const total = u.input_tokens + u.output_tokens + u.reasoning_tokens;
+  return { input_tokens: u.input_tokens, output_tokens: u.output_tokens, cached_input_tokens: u.cached_input_tokens,
+    reasoning_tokens: u.reasoning_tokens, total_tokens: total, context_total_tokens: total + u.cached_input_tokens };
+}
+const zero = () => ({ input_tokens: 0, output_tokens: 0, cached_input_tokens: 0, reasoning_tokens: 0 });
+const add = (a, b) => { for (const k of Object.keys(a)) a[k] += b[k] ?? 0; return a; };
+
+function usageReport(entries) {
+  const total = zero(), bySource = {}, byModel = {};
+  for (const e of entries) {
+    add(total, e.usage);
+    add((bySource[e.source] ??= zero()), e.usage);
+    add((byModel[e.model] ??= zero()), e.usage);
+  }
+  const sorted = (o) => Object.fromEntries(Object.keys(o).sort().map((k) => [k, totals(o[k])]));
+  return {
+    entry_count: entries.length, usage: totals(total), by_source: sorted(bySource), by_model: sorted(byModel),
+    by_source_model: entries.map((e) => ({ source: e.source, model: e.model, usage: totals(add(zero(), e.usage)) })),
+  };
+}
+
+function normalizeInput(input) {
+  if (typeof input === 'string') return [{ items: [{ type: 'text', text: input }] }, null];
+  const err = checkObject('input', input);
+  if (err) throw err;
+  if (!Array.isArray(input.items)) throw invalidArgument('input', 'expected { items: [...] }');
+  const blobs = input.image_blobs ?? {};
+  if (checkObject('input.image_blobs', blobs)) throw invalidArgument('input.image_blobs', `expected an object, got ${describe(blobs)}`);
+  const turnInput = { items: input.items };
+  if (input.trace_turn_id != null) turnInput.trace_turn_id = input.trace_turn_id;
+  const bytes = {};
+  for (const [id, b] of Object.entries(blobs)) bytes[id] = b instanceof Uint8Array ? b : Uint8Array.from(b);
+  return [turnInput, bytes];
+}
+
+export class TurnBuilder {
+  #session; #input; #error = null;
+  #signal = null; #turnId = null; #provider = null; #model = null;
+  prompt = new PromptLayerEditor();
+
+  constructor(session, input) {
+    this.#session = session;
+    try {
+      this.#input = normalizeInput(input);
+    } catch (e) {
+      this.#error = e;
+    }
+  }
+
+  _fail(err) { this.#error ??= err; return this; }
+
+  signal(abortSignal) {
+    const ok = abortSignal && typeof abortSignal.aborted === 'boolean' && typeof abortSignal.addEventListener === 'function';
+    if (ok) this.#signal = abortSignal;
+    return this._fail(ok ? null : invalidArgument('signal', 'expected an AbortSignal'));
+  }
+  turnId(id) {
+    const err = checkString('turnId', id, { nonEmpty: true });
+    if (!err) this.#turnId = id;
+    return this._fail(err);
+  }
+  provider(p) {
+    const err = checkObject('provider', p) ?? checkString('provider', p?.kind, { nonEmpty: true });
+    if (!err) this.#provider = p;
+    return this._fail(err);
+  }
+  model(spec) {
+    const err = checkObject('model', spec);
+    if (!err) this.#model = structuredClone(spec);
+    return this._fail(err);
+  }
+
+  #start(sink) {
+    if (this.#error) return Promise.reject(this.#error);
+    const [input, blobs] = this.#input;
+    const request = { input, blob_ids: Object.keys(blobs ?? {}) };
+    const turnId = this.#turnId ?? input.trace_turn_id;
+    if (turnId) request.turn_id = turnId;
+    if (this.#model) request.model = this.#model;
+    if (this.prompt.layer) request.prompt = this.prompt.layer;
+    return this.#session._run(request, { provider: this.#provider, sink, signal: this.#signal, blobs });
+  }
+
+  /** Run the turn: { result, activities }. */
+  run() { return this.#start(null); }
+
+  /** Run, handing every activity to sink (a function or { emit }); resolves to the TurnResult. */
+  async streamTo(sink) {
+    const fn = typeof sink === 'function' ? sink : typeof sink?.emit === 'function' ? (a) => sink.emit(a) : null;
+    if (!fn) throw invalidArgument('sink', 'expected a function or an object with emit(activity)');
+    return (await this.#start(fn)).result;
+  }
+
+  /** An async iterable of activities; `.result` resolves to the TurnResult. */
+  stream() {
+    const queue = [];
+    let wake = null, finished = false, failure = null;
+    const push = (a) => { queue.push(a); wake?.(); };
+    const started = this.#start(push);
+    const result = started.then((o) => o.result);
+    started.then(() => { finished = true; wake?.(); }, (e) => { failure = e; finished = true; wake?.(); });
+    result.catch(() => {}); // observed through .result or the iterator
+    return {
+      result,
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          if (queue.length) { yield queue.shift(); continue; }
+          if (finished) { if (failure) throw failure; return; }
+          await new Promise((r) => { wake = r; });
+          wake = null;
+        }
+      },
+    };
+  }
+}
+withPromptMethods(TurnBuilder, (b) => b.prompt);

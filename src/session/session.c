@@ -1,0 +1,156 @@
+#include "session/session.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "util/alloc.h"
+
+lash_session *lash__session_find(lash_core *c, const char *id) {
+  for (lash_session *s = c->sessions; s; s = s->next)
+    if (!strcmp(s->id, id)) return s;
+  return NULL;
+}
+
+static void session_reset(lash_session *s) {
+  cJSON_Delete(s->messages);
+  cJSON_Delete(s->ledger);
+  s->messages = cJSON_CreateArray();
+  s->ledger = cJSON_CreateArray();
+  s->turn_index = 0;
+  memset(&s->usage, 0, sizeof s->usage);
+}
+
+static void session_free(lash_core *c, lash_session *s) {
+  lash__free(&c->alloc, s->id);
+  lash__free(&c->alloc, s->provider_id);
+  cJSON_Delete(s->policy);
+  cJSON_Delete(s->prompt);
+  cJSON_Delete(s->messages);
+  cJSON_Delete(s->ledger);
+  lash__free(&c->alloc, s);
+}
+
+void lash__sessions_free(lash_core *c) {
+  while (c->sessions) {
+    lash_session *s = c->sessions;
+    c->sessions = s->next;
+    session_free(c, s);
+  }
+}
+
+/* req: {"session_id", "fresh": bool, "spec"?: SessionSpec, "provider_kind"?: str}
+ * Policy = spec resolved against the core policy with session_id set; the
+ * recorded provider id of an existing session is kept (lash: recorded_provider_id). */
+int lash__session_open(lash_core *c, const cJSON *req, lash_err *e) {
+  const char *id;
+  int rc = lash__json_opt_string(req, "session_id", LASH_MAX_ID_BYTES, "sessionId", &id, e);
+  if (rc) return rc;
+  if (!id || !*id) return lash__err(e, LASH_E_INVALID_ARGUMENT, "sessionId", "must be a non-empty string");
+  const cJSON *spec = cJSON_GetObjectItemCaseSensitive(req, "spec");
+  if (!lash__json_is_nullish(spec) && !cJSON_IsObject(spec))
+    return lash__err(e, LASH_E_INVALID_ARGUMENT, "sessionSpec", "must be an object");
+  const char *provider_kind;
+  if ((rc = lash__json_opt_string(req, "provider_kind", LASH_MAX_ID_BYTES, "provider", &provider_kind, e))) return rc;
+
+  cJSON *policy = cJSON_Duplicate(c->policy, 1);
+  if (!policy) return lash__err(e, LASH_E_NOMEM, NULL, NULL);
+  cJSON_ReplaceItemInObjectCaseSensitive(policy, "session_id", cJSON_CreateString(id));
+  if (provider_kind) cJSON_ReplaceItemInObjectCaseSensitive(policy, "provider_id", cJSON_CreateString(provider_kind));
+  if (cJSON_IsObject(spec)) {
+    static const char *const keys[] = {"provider_id", "model", "max_turns", "prompt", NULL};
+    if ((rc = lash__json_deny_unknown(spec, keys, "sessionSpec", e))) { cJSON_Delete(policy); return rc; }
+    for (const char *const *k = keys; *k; k++) {
+      const cJSON *v = cJSON_GetObjectItemCaseSensitive(spec, *k);
+      if (!v) continue;
+      if (!strcmp(*k, "prompt")) continue; /* the session prompt layer is kept apart */
+      cJSON_ReplaceItemInObjectCaseSensitive(policy, *k, cJSON_Duplicate(v, 1));
+    }
+  }
+  lash_session *s = lash__session_find(c, id);
+  int fresh = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "fresh"));
+  if (!s) {
+    s = lash__alloc(&c->alloc, sizeof *s);
+    if (!s) { cJSON_Delete(policy); return lash__err(e, LASH_E_NOMEM, NULL, NULL); }
+    memset(s, 0, sizeof *s);
+    s->id = lash__strndup(&c->alloc, id, strlen(id));
+    const cJSON *pid = cJSON_GetObjectItemCaseSensitive(policy, "provider_id");
+    const char *p = cJSON_IsString(pid) ? pid->valuestring : "";
+    s->provider_id = lash__strndup(&c->alloc, p, strlen(p));
+    session_reset(s);
+    s->next = c->sessions;
+    c->sessions = s;
+  } else if (fresh) {
+    if (s->running) { cJSON_Delete(policy); return lash__err(e, LASH_E_STATE, NULL, "session `%.200s` has a turn running", id); }
+    session_reset(s);
+  }
+  cJSON_Delete(s->policy);
+  s->policy = policy;
+  cJSON_Delete(s->prompt);
+  const cJSON *prompt = cJSON_IsObject(spec) ? cJSON_GetObjectItemCaseSensitive(spec, "prompt") : NULL;
+  s->prompt = cJSON_IsObject(prompt) ? cJSON_Duplicate(prompt, 1) : NULL;
+  return LASH_OK;
+}
+
+cJSON *lash__usage_json(const lash_usage *u) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddNumberToObject(o, "input_tokens", u->input);
+  cJSON_AddNumberToObject(o, "output_tokens", u->output);
+  cJSON_AddNumberToObject(o, "cached_input_tokens", u->cached);
+  cJSON_AddNumberToObject(o, "reasoning_tokens", u->reasoning);
+  return o;
+}
+
+void lash__usage_add(lash_usage *a, const lash_usage *b) {
+  a->input += b->input;
+  a->output += b->output;
+  a->cached += b->cached;
+  a->reasoning += b->reasoning;
+}
+
+int lash__usage_nonzero(const lash_usage *u) { return u->input || u->output || u->cached || u->reasoning; }
+
+cJSON *lash__session_read_view(const lash_session *s) {
+  cJSON *v = cJSON_CreateObject();
+  cJSON_AddStringToObject(v, "session_id", s->id);
+  cJSON_AddItemToObject(v, "policy", cJSON_Duplicate(s->policy, 1));
+  cJSON_AddNumberToObject(v, "turn_index", (double)s->turn_index);
+  cJSON_AddItemToObject(v, "token_usage", lash__usage_json(&s->usage));
+  cJSON_AddItemToObject(v, "messages", cJSON_Duplicate(s->messages, 1));
+  return v;
+}
+
+cJSON *lash__part_new(const char *msg_id, int index, const char *kind, const char *content) {
+  char id[64];
+  snprintf(id, sizeof id, "%s.p%d", msg_id, index);
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddStringToObject(p, "id", id);
+  cJSON_AddStringToObject(p, "kind", kind);
+  cJSON_AddStringToObject(p, "content", content ? content : "");
+  cJSON_AddStringToObject(p, "prune_state", "Intact");
+  return p;
+}
+
+cJSON *lash__message_new(const char *id, const char *role) {
+  cJSON *m = cJSON_CreateObject();
+  cJSON_AddStringToObject(m, "id", id);
+  cJSON_AddStringToObject(m, "role", role);
+  cJSON_AddItemToObject(m, "parts", cJSON_CreateArray());
+  return m;
+}
+
+/* Keeps lash's field order: prune_state stays after the optional tool fields. */
+void lash__message_add_part(cJSON *msg, cJSON *part) {
+  cJSON *parts = cJSON_GetObjectItemCaseSensitive(msg, "parts");
+  char id[64];
+  snprintf(id, sizeof id, "%s.p%d", cJSON_GetObjectItemCaseSensitive(msg, "id")->valuestring,
+           cJSON_GetArraySize(parts));
+  cJSON_ReplaceItemInObjectCaseSensitive(part, "id", cJSON_CreateString(id));
+  cJSON *prune = cJSON_DetachItemFromObjectCaseSensitive(part, "prune_state");
+  const char *tail[] = {"reasoning_meta", "response_meta"};
+  cJSON *moved[2] = {0};
+  for (int i = 0; i < 2; i++) moved[i] = cJSON_DetachItemFromObjectCaseSensitive(part, tail[i]);
+  cJSON_AddItemToObject(part, "prune_state", prune ? prune : cJSON_CreateString("Intact"));
+  for (int i = 0; i < 2; i++) if (moved[i]) cJSON_AddItemToObject(part, tail[i], moved[i]);
+  cJSON_AddItemToArray(parts, part);
+}

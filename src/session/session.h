@@ -1,0 +1,39 @@
+/* Sessions held by the core: the committed transcript and counters. Today the
+ * core itself keeps committed state (the in-memory tier); the store seam that
+ * persists it through host stores comes with the persistence work. */
+#ifndef LASH_SESSION_H
+#define LASH_SESSION_H
+#include "cJSON.h"
+#include "lash/lash.h"
+#include "util/json.h"
+
+typedef struct lash_usage { double input, output, cached, reasoning; } lash_usage;
+
+typedef struct lash_session {
+  char *id;                   /* owned */
+  char *provider_id;          /* recorded provider id (owned) */
+  cJSON *policy;              /* SessionPolicy (owned) */
+  cJSON *prompt;              /* session prompt layer or NULL (owned) */
+  cJSON *messages;            /* committed Message array (owned) */
+  cJSON *ledger;              /* TokenLedgerEntry array (owned) */
+  uint64_t turn_index;
+  lash_usage usage;
+  int running;                /* turns in flight on this session */
+  struct lash_session *next;
+} lash_session;
+
+lash_session *lash__session_find(lash_core *c, const char *id);
+/* Open (create if new, reset if fresh) and apply the open request; see session.c. */
+int lash__session_open(lash_core *c, const cJSON *req, lash_err *e);
+cJSON *lash__session_read_view(const lash_session *s);
+void lash__sessions_free(lash_core *c);
+
+cJSON *lash__usage_json(const lash_usage *u);
+void lash__usage_add(lash_usage *a, const lash_usage *b);
+int lash__usage_nonzero(const lash_usage *u);
+
+/* Message/part JSON in lash's serde shape. */
+cJSON *lash__part_new(const char *msg_id, int index, const char *kind, const char *content);
+cJSON *lash__message_new(const char *id, const char *role);
+void lash__message_add_part(cJSON *msg, cJSON *part); /* part id = "{msg}.p{n}" */
+#endif

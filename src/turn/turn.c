@@ -1,0 +1,1133 @@
+#include "turn/turn.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "plugins/budget.h"
+#include "prompt/prompt.h"
+#include "session/session.h"
+#include "tools/schema.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/ids.h"
+
+#define BATCH_MAX 25
+
+enum { T_INPUT, T_ATTACH_WAIT, T_LLM_START, T_LLM_WAIT, T_TOOLS, T_DONE };
+enum { SLOT_PENDING, SLOT_RUNNING, SLOT_DONE };
+
+/* One tool call: a model call (parent < 0) or a batch child (parent = index of
+ * the batch slot). A batch slot runs nothing itself: it completes when its
+ * children have, and its output is their results. */
+typedef struct {
+  char *call_id, *name;
+  cJSON *args;      /* owned */
+  cJSON *output;    /* ToolCallOutput, owned once done */
+  int parent, index, serial, is_batch, state, children_left;
+  const char *immediate; /* static: a batch entry refused before dispatch (reported as a string) */
+  uint32_t op;
+  double duration_ms;
+} tool_slot;
+
+typedef struct {
+  lash_task task;
+  lash_core *core;
+  lash_session *s;
+  uint32_t no;
+  int state, cancelled, tool_phase;
+  char turn_id[64];
+  cJSON *input, *blob_ids, *turn_prompt, *model;
+  cJSON *msgs;             /* this turn's new messages */
+  cJSON *tool_specs;
+  char *system_prompt;
+  int iteration, max_turns;
+  lash_usage usage;
+  uint32_t op;             /* llm / attachment op in flight */
+  cJSON *attach_items;     /* image items awaiting attachment.put, with refs filled */
+  int attach_next;
+  tool_slot *slots;
+  int nslots, cap;
+  cJSON *outcome, *errors, *tool_records;
+  char *final_text;
+  int had_tools, commit;
+} turn_t;
+
+/* ---- small JSON helpers -------------------------------------------------- */
+
+static const char *jstr(const cJSON *o, const char *k) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static cJSON *failure_output(const char *klass, const char *code, const char *message, const char *source) {
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "class", klass);
+  cJSON_AddStringToObject(f, "code", code);
+  cJSON_AddStringToObject(f, "message", message);
+  cJSON_AddStringToObject(f, "source", source);
+  cJSON *retry = cJSON_AddObjectToObject(f, "retry");
+  cJSON_AddStringToObject(retry, "type", "never");
+  cJSON *out = cJSON_CreateObject();
+  cJSON *oc = cJSON_AddObjectToObject(out, "outcome");
+  cJSON_AddStringToObject(oc, "status", "failure");
+  cJSON_AddItemToObject(oc, "payload", f);
+  return out;
+}
+
+static cJSON *tool_error_output(const char *message) { /* lash ToolResult::err_fmt */
+  cJSON *out = failure_output("execution", "tool_error", message, "tool");
+  cJSON *payload = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(out, "outcome"), "payload");
+  cJSON_AddStringToObject(payload, "raw", message);
+  return out;
+}
+
+static cJSON *cancelled_output(void) {
+  cJSON *out = cJSON_CreateObject();
+  cJSON *oc = cJSON_AddObjectToObject(out, "outcome");
+  cJSON_AddStringToObject(oc, "status", "cancelled");
+  cJSON *p = cJSON_AddObjectToObject(oc, "payload");
+  cJSON_AddStringToObject(p, "message", "tool call cancelled");
+  cJSON_AddStringToObject(p, "source", "runtime");
+  return out;
+}
+
+static cJSON *success_output(cJSON *value /* owned */) {
+  cJSON *out = cJSON_CreateObject();
+  cJSON *oc = cJSON_AddObjectToObject(out, "outcome");
+  cJSON_AddStringToObject(oc, "status", "success");
+  cJSON_AddItemToObject(oc, "payload", value);
+  return out;
+}
+
+static int output_success(const cJSON *out) {
+  const char *st = jstr(cJSON_GetObjectItemCaseSensitive(out, "outcome"), "status");
+  return st && !strcmp(st, "success");
+}
+
+/* ---- activities -------------------------------------------------------- */
+
+static void notify(turn_t *t, const char *op, const char *key, cJSON *payload /* owned */) {
+  cJSON *m = cJSON_CreateObject();
+  cJSON_AddStringToObject(m, "op", op);
+  cJSON_AddNumberToObject(m, "turn", t->no);
+  cJSON_AddItemToObject(m, key, payload);
+  char *text = cJSON_PrintUnformatted(m);
+  if (text) lash__sched_notify(&t->core->sched, text, strlen(text));
+  cJSON_free(text);
+  cJSON_Delete(m);
+}
+
+/* {id, correlation_id, type, ...fields}; fields (owned) is merged after them. */
+static void emit(turn_t *t, const char *correlation, const char *type, cJSON *fields) {
+  char id[37], corr[37];
+  lash__uuid4(&t->core->rng, id);
+  if (!correlation) { lash__uuid4(&t->core->rng, corr); correlation = corr; }
+  cJSON *a = cJSON_CreateObject();
+  cJSON_AddStringToObject(a, "id", id);
+  cJSON_AddStringToObject(a, "correlation_id", correlation);
+  cJSON_AddStringToObject(a, "type", type);
+  if (fields) {
+    while (fields->child) {
+      cJSON *it = fields->child;
+      cJSON_DetachItemViaPointer(fields, it);
+      char *k = it->string;
+      it->string = NULL;
+      cJSON_AddItemToObject(a, k, it);
+      cJSON_free(k);
+    }
+    cJSON_Delete(fields);
+  }
+  notify(t, "activity", "activity", a);
+}
+
+static void emit_error(turn_t *t, const char *kind, const char *code, const char *terminal, const char *message) {
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "message", message);
+  emit(t, NULL, "error", f);
+  cJSON *issue = cJSON_CreateObject();
+  cJSON_AddStringToObject(issue, "kind", kind);
+  if (code) cJSON_AddStringToObject(issue, "code", code);
+  if (terminal) cJSON_AddStringToObject(issue, "terminal_reason", terminal);
+  cJSON_AddStringToObject(issue, "message", message);
+  cJSON_AddItemToArray(t->errors, issue);
+}
+
+static void finish_stopped(turn_t *t, const char *why) {
+  cJSON_Delete(t->outcome);
+  t->outcome = cJSON_CreateObject();
+  cJSON_AddStringToObject(t->outcome, "stopped", why);
+}
+
+static void finish_text(turn_t *t, const char *text) {
+  cJSON_Delete(t->outcome);
+  t->outcome = cJSON_CreateObject();
+  cJSON *f = cJSON_AddObjectToObject(t->outcome, "finished");
+  cJSON *am = cJSON_AddObjectToObject(f, "assistant_message");
+  cJSON_AddStringToObject(am, "text", text);
+  lash__free(&t->core->alloc, t->final_text);
+  t->final_text = lash__strndup(&t->core->alloc, text, strlen(text));
+}
+
+/* ---- request projection (lash ChatContextProjector + structured prompt) -- */
+
+static cJSON *text_block(const char *text) {
+  cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "Text");
+  cJSON_AddStringToObject(in, "text", text);
+  cJSON_AddNullToObject(in, "response_meta");
+  cJSON_AddFalseToObject(in, "cache_breakpoint");
+  return b;
+}
+
+static void render_message(cJSON *out_msgs, cJSON *attachments, const cJSON *msg) {
+  const char *role = jstr(msg, "role");
+  if (!role) return;
+  int system = !strcmp(role, "System"), event = !strcmp(role, "Event"), user = !strcmp(role, "User");
+  cJSON *blocks = cJSON_CreateArray();
+  const cJSON *part;
+  cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(msg, "parts")) {
+    const char *kind = jstr(part, "kind"), *content = jstr(part, "content");
+    if (!kind) continue;
+    if (!content) content = "";
+    if (!strcmp(kind, "Reasoning")) {
+      const cJSON *meta = cJSON_GetObjectItemCaseSensitive(part, "reasoning_meta");
+      if (!cJSON_IsObject(meta) || !meta->child) continue;
+      cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "Reasoning");
+      cJSON_AddStringToObject(in, "text", content);
+      cJSON_AddItemToObject(in, "replay", cJSON_Duplicate(meta, 1));
+      cJSON_AddItemToArray(blocks, b);
+    } else if (!strcmp(kind, "ToolCall")) {
+      cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "ToolCall");
+      const char *cid = jstr(part, "tool_call_id"), *tn = jstr(part, "tool_name");
+      cJSON_AddStringToObject(in, "call_id", cid ? cid : "");
+      cJSON_AddStringToObject(in, "tool_name", tn ? tn : "");
+      cJSON_AddStringToObject(in, "input_json", content);
+      const cJSON *rp = cJSON_GetObjectItemCaseSensitive(part, "tool_replay");
+      cJSON_AddItemToObject(in, "replay", rp ? cJSON_Duplicate(rp, 1) : cJSON_CreateNull());
+      cJSON_AddItemToArray(blocks, b);
+    } else if (!strcmp(kind, "ToolResult")) {
+      cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "ToolResult");
+      const char *cid = jstr(part, "tool_call_id"), *tn = jstr(part, "tool_name");
+      cJSON_AddStringToObject(in, "call_id", cid ? cid : "");
+      cJSON_AddStringToObject(in, "content", content);
+      if (tn) cJSON_AddStringToObject(in, "tool_name", tn);
+      else cJSON_AddNullToObject(in, "tool_name");
+      cJSON_AddItemToArray(blocks, b);
+    } else if (!strcmp(kind, "Image") && user && cJSON_GetObjectItemCaseSensitive(part, "attachment")) {
+      cJSON *ref = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(part, "attachment"), "reference");
+      cJSON *att = cJSON_CreateObject();
+      cJSON_AddStringToObject(att, "mime", "image/png");
+      cJSON_AddItemToObject(att, "data", cJSON_CreateArray());
+      cJSON_AddItemToObject(att, "reference", cJSON_Duplicate(ref, 1));
+      int idx = cJSON_GetArraySize(attachments);
+      cJSON_AddItemToArray(attachments, att);
+      cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "Image");
+      cJSON_AddNumberToObject(in, "attachment_idx", idx);
+      cJSON_AddItemToArray(blocks, b);
+    } else {
+      lash_buf text;
+      lash__buf_init(&text, NULL);
+      if (system) lash__buf_puts(&text, "Runtime note:\n");
+      if (event) lash__buf_puts(&text, "Runtime event:\n");
+      size_t prefix = text.len;
+      if (!strcmp(kind, "Image")) lash__buf_puts(&text, "[Image attached]");
+      else if (system && !strcmp(kind, "Output")) lash__buf_printf(&text, "<output>\n%s\n</output>", content);
+      else if (system && !strcmp(kind, "Error")) lash__buf_printf(&text, "<error>\n%s\n</error>", content);
+      else lash__buf_puts(&text, content);
+      int blank = 1;
+      for (size_t i = prefix; i < text.len; i++)
+        if (text.data[i] != ' ' && text.data[i] != '\n' && text.data[i] != '\t' && text.data[i] != '\r') { blank = 0; break; }
+      if (!blank) cJSON_AddItemToArray(blocks, text_block(text.data));
+      lash__buf_free(&text);
+    }
+  }
+  if (!cJSON_GetArraySize(blocks)) { cJSON_Delete(blocks); return; }
+  cJSON *m = cJSON_CreateObject();
+  cJSON_AddStringToObject(m, "role", system ? "System" : (!strcmp(role, "Assistant") ? "Assistant" : "User"));
+  cJSON_AddItemToObject(m, "blocks", blocks);
+  cJSON_AddItemToArray(out_msgs, m);
+}
+
+static cJSON *project_request(turn_t *t) {
+  cJSON *req = cJSON_CreateObject();
+  cJSON_AddStringToObject(req, "model", jstr(t->model, "id") ? jstr(t->model, "id") : "");
+  cJSON *msgs = cJSON_AddArrayToObject(req, "messages");
+  cJSON *atts = cJSON_CreateArray();
+  if (t->system_prompt && t->system_prompt[strspn(t->system_prompt, " \n\t\r")]) {
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "role", "System");
+    cJSON *blocks = cJSON_AddArrayToObject(m, "blocks");
+    cJSON_AddItemToArray(blocks, text_block(t->system_prompt));
+    cJSON_AddItemToArray(msgs, m);
+  }
+  const cJSON *msg;
+  cJSON_ArrayForEach(msg, t->s->messages) render_message(msgs, atts, msg);
+  cJSON_ArrayForEach(msg, t->msgs) render_message(msgs, atts, msg);
+  cJSON_AddItemToObject(req, "attachments", atts);
+  cJSON_AddItemToObject(req, "tools", cJSON_Duplicate(t->tool_specs, 1));
+  cJSON_AddStringToObject(req, "tool_choice", "Auto");
+  const char *variant = jstr(t->model, "variant");
+  if (variant) cJSON_AddStringToObject(req, "model_variant", variant);
+  else cJSON_AddNullToObject(req, "model_variant");
+  cJSON *gen = cJSON_AddObjectToObject(req, "generation");
+  const cJSON *cap = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(t->model, "limits"), "output_token_capacity");
+  if (cJSON_IsNumber(cap)) cJSON_AddNumberToObject(gen, "output_token_cap", cap->valuedouble);
+  cJSON_AddStringToObject(req, "session_id", t->s->id);
+  cJSON_AddNullToObject(req, "output_spec");
+  return req;
+}
+
+/* ---- tools --------------------------------------------------------------- */
+
+static const cJSON *find_tool(turn_t *t, const char *name) {
+  const cJSON *tool;
+  cJSON_ArrayForEach(tool, cJSON_GetObjectItemCaseSensitive(t->core->config, "tools"))
+    if (jstr(tool, "name") && !strcmp(jstr(tool, "name"), name)) return tool;
+  return NULL;
+}
+
+/* The spec the model saw (input_schema included), batch's among them. */
+static const cJSON *find_spec(turn_t *t, const char *name) {
+  const cJSON *spec;
+  cJSON_ArrayForEach(spec, t->tool_specs)
+    if (jstr(spec, "name") && !strcmp(jstr(spec, "name"), name)) return spec;
+  return NULL;
+}
+
+static int add_slot(turn_t *t, const char *call_id, const char *name, cJSON *args, int parent, int index) {
+  if (t->nslots == t->cap) {
+    int cap = t->cap ? t->cap * 2 : 8;
+    tool_slot *n = lash__realloc(&t->core->alloc, t->slots, (size_t)cap * sizeof *n);
+    if (!n) { cJSON_Delete(args); return -1; }
+    t->slots = n;
+    t->cap = cap;
+  }
+  tool_slot *sl = &t->slots[t->nslots];
+  memset(sl, 0, sizeof *sl);
+  sl->call_id = lash__strndup(&t->core->alloc, call_id, strlen(call_id));
+  sl->name = lash__strndup(&t->core->alloc, name, strlen(name));
+  sl->args = args;
+  sl->parent = parent;
+  sl->index = index;
+  return t->nslots++;
+}
+
+static void slot_done(turn_t *t, int i, cJSON *output, double duration_ms);
+
+/* lash's preparation: unknown tool and argument validation fail without running. */
+static void prepare_slot(turn_t *t, int i) {
+  tool_slot *sl = &t->slots[i];
+  const cJSON *tool = find_tool(t, sl->name);
+  const cJSON *spec = find_spec(t, sl->name);
+  if (!strcmp(sl->name, "batch") && sl->parent < 0 && spec) sl->is_batch = 1;
+  if (!spec || (!tool && !sl->is_batch)) {
+    slot_done(t, i, failure_output("unavailable", "tool_unavailable", "Tool is unavailable in this session", "runtime"), 0);
+    return;
+  }
+  sl->serial = tool && jstr(tool, "scheduling") && !strcmp(jstr(tool, "scheduling"), "serial");
+  lash_buf err;
+  lash__buf_init(&err, &t->core->alloc);
+  const cJSON *schema = cJSON_GetObjectItemCaseSensitive(spec, "input_schema");
+  if (schema && !lash__schema_validate(schema, sl->args, &err)) {
+    slot_done(t, i, failure_output("invalid_request", "invalid_tool_args", err.data ? err.data : "invalid arguments", "runtime"), 0);
+  }
+  lash__buf_free(&err);
+}
+
+/* batch args -> child slots, or a failure of the batch call itself (lash batch.rs). */
+static void expand_batch(turn_t *t, int bi) {
+  const cJSON *calls = cJSON_GetObjectItemCaseSensitive(t->slots[bi].args, "tool_calls");
+  char msg[96];
+  if (!cJSON_IsArray(calls)) { slot_done(t, bi, tool_error_output("Missing required parameter: tool_calls"), 0); return; }
+  int n = cJSON_GetArraySize(calls);
+  if (n == 0) { slot_done(t, bi, tool_error_output("Invalid tool_calls: expected at least one call"), 0); return; }
+  int idx = 0;
+  const cJSON *item;
+  cJSON_ArrayForEach(item, calls) { /* validate all before running any */
+    const char *tool = cJSON_IsObject(item) ? jstr(item, "tool") : NULL;
+    if (!cJSON_IsObject(item)) {
+      snprintf(msg, sizeof msg, "Invalid tool_calls[%d]: expected object with tool and parameters", idx);
+      slot_done(t, bi, tool_error_output(msg), 0);
+      return;
+    }
+    if (!tool || !tool[strspn(tool, " \t\n\r")]) {
+      snprintf(msg, sizeof msg, "Invalid tool_calls[%d].tool: expected non-empty string", idx);
+      slot_done(t, bi, tool_error_output(msg), 0);
+      return;
+    }
+    idx++;
+  }
+  t->slots[bi].children_left = n;
+  idx = 0;
+  cJSON_ArrayForEach(item, calls) {
+    char cid[160];
+    const char *tool = jstr(item, "tool");
+    while (*tool == ' ' || *tool == '\t' || *tool == '\n') tool++;
+    char name[128];
+    snprintf(name, sizeof name, "%s", tool);
+    for (size_t k = strlen(name); k && (name[k - 1] == ' ' || name[k - 1] == '\t' || name[k - 1] == '\n'); k--) name[k - 1] = 0;
+    snprintf(cid, sizeof cid, "%s:%02d", t->slots[bi].call_id, idx);
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(item, "parameters");
+    int ci = add_slot(t, cid, name, params ? cJSON_Duplicate(params, 1) : cJSON_CreateObject(), bi, idx);
+    if (ci < 0) break;
+    const char *refused = idx >= BATCH_MAX ? "Maximum of 25 tool calls allowed in batch"
+                          : !strcmp(name, "batch") ? "Tool 'batch' is not allowed inside batch" : NULL;
+    if (refused) {
+      t->slots[ci].immediate = refused;
+      slot_done(t, ci, tool_error_output(refused), 0);
+    } else {
+      prepare_slot(t, ci);
+    }
+    idx++;
+  }
+}
+
+static void batch_complete(turn_t *t, int bi) {
+  cJSON *results = cJSON_CreateArray();
+  for (int i = 0; i < t->nslots; i++) {
+    tool_slot *c = &t->slots[i];
+    if (c->parent != bi) continue; /* children were added in index order */
+    int ok = output_success(c->output);
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddNumberToObject(r, "index", c->index);
+    cJSON_AddStringToObject(r, "tool", c->name);
+    cJSON_AddBoolToObject(r, "success", ok);
+    cJSON_AddNumberToObject(r, "duration_ms", floor(c->duration_ms));
+    const cJSON *payload = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c->output, "outcome"), "payload");
+    /* lash: output.value_for_projection(): the value, or the failure/cancellation JSON;
+     * entries refused before dispatch carry just their message */
+    cJSON_AddItemToObject(r, ok ? "result" : "error",
+                          c->immediate ? cJSON_CreateString(c->immediate) : cJSON_Duplicate(payload, 1));
+    cJSON_AddItemToArray(results, r);
+  }
+  cJSON *v = cJSON_CreateObject();
+  cJSON_AddItemToObject(v, "results", results);
+  double dur = 0;
+  for (int i = 0; i < t->nslots; i++) if (t->slots[i].parent == bi && t->slots[i].duration_ms > dur) dur = t->slots[i].duration_ms;
+  slot_done(t, bi, success_output(v), dur);
+}
+
+static void emit_tool(turn_t *t, const tool_slot *sl, int completed) {
+  char corr[200];
+  snprintf(corr, sizeof corr, "tool:%s", sl->call_id);
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "call_id", sl->call_id);
+  cJSON_AddStringToObject(f, "name", sl->name);
+  cJSON_AddItemToObject(f, "args", cJSON_Duplicate(sl->args, 1));
+  if (completed) {
+    cJSON_AddItemToObject(f, "output", cJSON_Duplicate(sl->output, 1));
+    cJSON_AddNumberToObject(f, "duration_ms", floor(sl->duration_ms));
+  }
+  emit(t, corr, completed ? "tool_call_completed" : "tool_call_started", f);
+}
+
+static void slot_done(turn_t *t, int i, cJSON *output, double duration_ms) {
+  tool_slot *sl = &t->slots[i];
+  if (sl->state == SLOT_DONE) { cJSON_Delete(output); return; }
+  sl->state = SLOT_DONE;
+  sl->output = output ? output : tool_error_output("out of memory");
+  sl->duration_ms = duration_ms;
+  if (sl->parent < 0) emit_tool(t, sl, 1);
+  else if (--t->slots[sl->parent].children_left == 0) batch_complete(t, sl->parent);
+}
+
+static void start_slot(turn_t *t, int i) {
+  tool_slot *sl = &t->slots[i];
+  cJSON *m = cJSON_CreateObject();
+  cJSON_AddStringToObject(m, "op", "tool.call");
+  cJSON_AddNumberToObject(m, "turn", t->no);
+  cJSON_AddStringToObject(m, "session_id", t->s->id);
+  cJSON_AddStringToObject(m, "call_id", sl->call_id);
+  cJSON_AddStringToObject(m, "name", sl->name);
+  cJSON_AddItemToObject(m, "args", cJSON_Duplicate(sl->args, 1));
+  char *text = cJSON_PrintUnformatted(m);
+  cJSON_Delete(m);
+  sl->state = SLOT_RUNNING;
+  sl->op = text ? lash__task_start_op(&t->task, text, strlen(text)) : 0;
+  cJSON_free(text);
+  if (!sl->op) slot_done(t, i, tool_error_output("too many operations in flight"), 0);
+}
+
+/* Collect finished ops; start what may start. Returns 1 when every slot is done. */
+static int pump_tools(turn_t *t) {
+  for (int i = 0; i < t->nslots; i++) {
+    tool_slot *sl = &t->slots[i];
+    if (sl->state != SLOT_RUNNING || !sl->op) continue;
+    int st;
+    char *payload = NULL;
+    size_t len;
+    if (lash__task_take_op(&t->task, sl->op, &st, &payload, &len) != 1) continue;
+    sl->op = 0;
+    cJSON *r = cJSON_ParseWithLength(payload, len);
+    lash__free(&t->core->alloc, payload);
+    const cJSON *out = cJSON_GetObjectItemCaseSensitive(r, "output");
+    const cJSON *dur = cJSON_GetObjectItemCaseSensitive(r, "duration_ms");
+    double d = cJSON_IsNumber(dur) && dur->valuedouble >= 0 ? dur->valuedouble : 0;
+    if (st == LASH_OP_OK && cJSON_IsObject(out) && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(out, "outcome")))
+      slot_done(t, i, cJSON_Duplicate(out, 1), d);
+    else if (st == LASH_OP_CANCELLED)
+      slot_done(t, i, cancelled_output(), d);
+    else {
+      const char *msg = jstr(r, "message");
+      slot_done(t, i, tool_error_output(msg ? msg : "tool host returned an unreadable result"), d);
+    }
+    cJSON_Delete(r);
+  }
+  /* phase 0: every parallel leaf at once; phase 1: serial leaves one at a time, in order */
+  int running = 0, pending_parallel = 0;
+  for (int i = 0; i < t->nslots; i++) {
+    tool_slot *sl = &t->slots[i];
+    if (sl->is_batch) continue;
+    if (sl->state == SLOT_RUNNING) running++;
+    if (sl->state == SLOT_PENDING && !sl->serial) { start_slot(t, i); if (t->slots[i].state == SLOT_RUNNING) running++; pending_parallel++; }
+  }
+  (void)pending_parallel;
+  if (!running) {
+    for (int i = 0; i < t->nslots; i++) {
+      tool_slot *sl = &t->slots[i];
+      if (!sl->is_batch && sl->state == SLOT_PENDING) { start_slot(t, i); if (t->slots[i].state == SLOT_RUNNING) break; }
+    }
+  }
+  for (int i = 0; i < t->nslots; i++) if (t->slots[i].state != SLOT_DONE) return 0;
+  return 1;
+}
+
+static void cancel_tools(turn_t *t) {
+  for (int i = 0; i < t->nslots; i++) {
+    tool_slot *sl = &t->slots[i];
+    if (sl->is_batch || sl->state == SLOT_DONE) continue;
+    if (sl->op) lash__task_cancel_op(&t->task, sl->op);
+    sl->op = 0;
+    slot_done(t, i, cancelled_output(), 0);
+  }
+}
+
+static void free_slots(turn_t *t) {
+  for (int i = 0; i < t->nslots; i++) {
+    lash__free(&t->core->alloc, t->slots[i].call_id);
+    lash__free(&t->core->alloc, t->slots[i].name);
+    cJSON_Delete(t->slots[i].args);
+    cJSON_Delete(t->slots[i].output);
+  }
+  lash__free(&t->core->alloc, t->slots);
+  t->slots = NULL;
+  t->nslots = t->cap = 0;
+}
+
+/* All tools done: records, the tool-result message, terminal control, next iteration. */
+static int tools_finished(turn_t *t) {
+  lash_budget_cfg budget;
+  lash__budget_default(&budget);
+  const cJSON *plugin;
+  int budget_on = 0;
+  cJSON_ArrayForEach(plugin, cJSON_GetObjectItemCaseSensitive(t->core->config, "plugins")) {
+    if (jstr(plugin, "id") && !strcmp(jstr(plugin, "id"), "tool_output_budget")) {
+      budget_on = 1;
+      lash_err e;
+      if (lash__budget_from_json(cJSON_GetObjectItemCaseSensitive(plugin, "config"), &budget, &e)) lash__budget_default(&budget);
+    }
+  }
+  char mid[34];
+  lash__message_id(&t->core->rng, mid);
+  cJSON *msg = lash__message_new(mid, "User");
+  cJSON *terminal = NULL;
+  for (int i = 0; i < t->nslots; i++) {
+    tool_slot *sl = &t->slots[i];
+    if (sl->parent >= 0) continue;
+    cJSON *rec = cJSON_CreateObject();
+    cJSON_AddStringToObject(rec, "call_id", sl->call_id);
+    cJSON_AddStringToObject(rec, "tool", sl->name);
+    cJSON_AddItemToObject(rec, "args", cJSON_Duplicate(sl->args, 1));
+    cJSON_AddItemToObject(rec, "output", cJSON_Duplicate(sl->output, 1));
+    cJSON_AddNumberToObject(rec, "duration_ms", floor(sl->duration_ms));
+    cJSON_AddItemToArray(t->tool_records, rec);
+    const cJSON *control = cJSON_GetObjectItemCaseSensitive(sl->output, "control");
+    if (!terminal && output_success(sl->output) && cJSON_IsObject(control)) {
+      const char *type = jstr(control, "type");
+      if (type && !strcmp(type, "finish")) {
+        terminal = cJSON_CreateObject();
+        cJSON *tv = cJSON_AddObjectToObject(cJSON_AddObjectToObject(terminal, "finished"), "tool_value");
+        cJSON_AddStringToObject(tv, "tool_name", sl->name);
+        cJSON_AddItemToObject(tv, "value", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(control, "value"), 1));
+      } else if (type && !strcmp(type, "fail")) {
+        terminal = cJSON_CreateObject();
+        cJSON *te = cJSON_AddObjectToObject(cJSON_AddObjectToObject(terminal, "stopped"), "tool_error");
+        cJSON_AddStringToObject(te, "tool_name", sl->name);
+        cJSON_AddItemToObject(te, "value", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(control, "failure"), 1));
+      }
+    }
+    cJSON *parts = budget_on ? lash__budget_project(&budget, sl->name, sl->output) : NULL;
+    if (!budget_on) { /* without the budget plugin the model sees the plain rendering */
+      lash_budget_cfg open = {LASH_BUDGET_BYTES, (size_t)-1 / 2, (size_t)-1 / 2};
+      parts = lash__budget_project(&open, sl->name, sl->output);
+    }
+    const cJSON *p;
+    cJSON_ArrayForEach(p, parts) {
+      const char *type = jstr(p, "type");
+      if (type && !strcmp(type, "text")) {
+        const char *text = jstr(p, "text");
+        if (!text || !*text) continue;
+        cJSON *part = lash__part_new(mid, 0, "ToolResult", text);
+        cJSON_AddStringToObject(part, "tool_call_id", sl->call_id);
+        cJSON_AddStringToObject(part, "tool_name", sl->name);
+        lash__message_add_part(msg, part);
+      } else if (type && !strcmp(type, "attachment")) {
+        cJSON *part = lash__part_new(mid, 0, "Image", "");
+        cJSON *ref = cJSON_Duplicate(p, 1);
+        cJSON_DeleteItemFromObjectCaseSensitive(ref, "type");
+        cJSON *att = cJSON_CreateObject();
+        cJSON_AddItemToObject(att, "reference", ref);
+        cJSON_AddItemToObject(part, "attachment", att);
+        cJSON_AddStringToObject(part, "tool_call_id", sl->call_id);
+        cJSON_AddStringToObject(part, "tool_name", sl->name);
+        lash__message_add_part(msg, part);
+      }
+    }
+    cJSON_Delete(parts);
+  }
+  if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(msg, "parts"))) cJSON_AddItemToArray(t->msgs, msg);
+  else cJSON_Delete(msg);
+  free_slots(t);
+  if (terminal) { cJSON_Delete(t->outcome); t->outcome = terminal; return T_DONE; }
+  if (t->cancelled) { finish_stopped(t, "cancelled"); return T_DONE; }
+  t->iteration++;
+  if (t->max_turns > 0 && t->iteration >= t->max_turns) {
+    char text[96];
+    snprintf(text, sizeof text, "Turn limit reached (%d) before a final assistant response.", t->max_turns);
+    lash__message_id(&t->core->rng, mid);
+    cJSON *sys = lash__message_new(mid, "System");
+    lash__message_add_part(sys, lash__part_new(mid, 0, "Error", text));
+    cJSON_AddItemToArray(t->msgs, sys);
+    finish_stopped(t, "max_turns");
+    return T_DONE;
+  }
+  return T_LLM_START;
+}
+
+/* ---- the LLM step -------------------------------------------------------- */
+
+static int last_message_has_tool_result(turn_t *t) {
+  int n = cJSON_GetArraySize(t->msgs);
+  const cJSON *last = n ? cJSON_GetArrayItem(t->msgs, n - 1) : NULL;
+  if (!last) { n = cJSON_GetArraySize(t->s->messages); last = n ? cJSON_GetArrayItem(t->s->messages, n - 1) : NULL; }
+  if (!last || !jstr(last, "role") || strcmp(jstr(last, "role"), "User")) return 0;
+  const cJSON *p;
+  cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(last, "parts"))
+    if (jstr(p, "kind") && !strcmp(jstr(p, "kind"), "ToolResult")) return 1;
+  return 0;
+}
+
+static double num(const cJSON *o, const char *k) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble : 0;
+}
+
+static int handle_llm(turn_t *t, int status, const char *payload, size_t len) {
+  cJSON *r = cJSON_ParseWithLength(payload, len);
+  if (status != LASH_OP_OK || !cJSON_IsObject(r) || !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(r, "parts"))) {
+    const char *code = jstr(r, "code"), *terminal = jstr(r, "terminal_reason");
+    if (t->cancelled || status == LASH_OP_CANCELLED || (code && !strcmp(code, "cancelled"))) {
+      cJSON_Delete(r);
+      finish_stopped(t, "cancelled");
+      return T_DONE;
+    }
+    const char *m = jstr(r, "message");
+    lash_buf b;
+    lash__buf_init(&b, &t->core->alloc);
+    lash__buf_printf(&b, "LLM error: %s", m ? m : (status == LASH_OP_OK ? "provider returned an unreadable response" : "provider call failed"));
+    emit_error(t, "llm_provider", code, terminal ? terminal : "provider_error", b.data ? b.data : "LLM error");
+    lash__buf_free(&b);
+    cJSON_Delete(r);
+    finish_stopped(t, "provider_error");
+    return T_DONE;
+  }
+  /* lash's runtime hands the response parts to the stream before the machine
+   * records usage: prose/reasoning deltas first (unless already streamed), then usage */
+  int streamed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "text_streamed"));
+  char corr[37];
+  lash__uuid4(&t->core->rng, corr);
+  if (!streamed) {
+    const cJSON *part;
+    cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(r, "parts")) {
+      const cJSON *tp = cJSON_GetObjectItemCaseSensitive(part, "Text");
+      const cJSON *rp = cJSON_GetObjectItemCaseSensitive(part, "Reasoning");
+      const char *s = jstr(tp ? tp : rp, "text");
+      if (!s || !*s) continue;
+      cJSON *f = cJSON_CreateObject();
+      cJSON_AddStringToObject(f, "text", s);
+      emit(t, tp ? corr : NULL, tp ? "assistant_prose_delta" : "reasoning_delta", f);
+    }
+  }
+  const cJSON *u = cJSON_GetObjectItemCaseSensitive(r, "usage");
+  lash_usage call = {num(u, "input_tokens"), num(u, "output_tokens"), num(u, "cached_input_tokens"), num(u, "reasoning_tokens")};
+  lash__usage_add(&t->usage, &call);
+  cJSON *uf = cJSON_CreateObject();
+  cJSON_AddNumberToObject(uf, "protocol_iteration", t->iteration);
+  cJSON_AddItemToObject(uf, "usage", lash__usage_json(&call));
+  cJSON_AddItemToObject(uf, "cumulative", lash__usage_json(&t->usage));
+  emit(t, NULL, "usage", uf);
+
+  const char *terminal = jstr(r, "terminal_reason");
+  /* lash refine_terminal_reason_for_context_window: a zero-output OutputLimit with
+   * the prompt at >= 95% of the window is a context overflow */
+  const cJSON *limits = cJSON_GetObjectItemCaseSensitive(t->model, "limits");
+  double window = num(limits, "context_window_tokens");
+  const char *diagnostic = jstr(r, "terminal_diagnostic");
+  if (terminal && !strcmp(terminal, "output_limit") && call.output == 0 && window > 0 &&
+      call.input + call.cached >= floor(window * 95 / 100)) {
+    terminal = "context_overflow";
+    diagnostic = "Model produced no output because the prompt reached the configured context window.";
+  }
+  if (terminal && strcmp(terminal, "stop") && strcmp(terminal, "tool_use") && strcmp(terminal, "unknown")) {
+    static const char *const names[][2] = {{"output_limit", "OutputLimit"}, {"context_overflow", "ContextOverflow"},
+                                           {"content_filter", "ContentFilter"}, {"provider_error", "ProviderError"},
+                                           {"cancelled", "Cancelled"}};
+    const char *debug = "ProviderError";
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) if (!strcmp(terminal, names[i][0])) debug = names[i][1];
+    const char *why = !strcmp(terminal, "output_limit") ? "incomplete"
+                      : !strcmp(terminal, "cancelled")  ? "cancelled"
+                                                         : "provider_error";
+    char msg[128];
+    if (!diagnostic) { snprintf(msg, sizeof msg, "Model call ended with terminal reason %s.", debug); diagnostic = msg; }
+    char term[32];
+    snprintf(term, sizeof term, "%s", terminal);
+    emit_error(t, "llm_provider", term, term, diagnostic);
+    cJSON_Delete(r);
+    finish_stopped(t, why);
+    return T_DONE;
+  }
+  /* text, reasoning and tool calls in provider order */
+  lash_buf text;
+  lash__buf_init(&text, &t->core->alloc);
+  char mid[34];
+  lash__message_id(&t->core->rng, mid);
+  cJSON *asst = lash__message_new(mid, "Assistant");
+  int ncalls = 0, has_reasoning = 0;
+  const cJSON *part;
+  cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(r, "parts")) {
+    const cJSON *tp = cJSON_GetObjectItemCaseSensitive(part, "Text");
+    const cJSON *rp = cJSON_GetObjectItemCaseSensitive(part, "Reasoning");
+    const cJSON *cp = cJSON_GetObjectItemCaseSensitive(part, "ToolCall");
+    if (tp && jstr(tp, "text") && *jstr(tp, "text")) {
+      const char *s = jstr(tp, "text");
+      lash__buf_puts(&text, s);
+      if (s[strspn(s, " \n\t\r")]) lash__message_add_part(asst, lash__part_new(mid, 0, "Prose", s));
+    } else if (rp && jstr(rp, "text")) {
+      const char *s = jstr(rp, "text");
+      const cJSON *replay = cJSON_GetObjectItemCaseSensitive(rp, "replay");
+      if (!s[strspn(s, " \n\t\r")] && !(cJSON_IsObject(replay) && replay->child)) continue;
+      has_reasoning = 1;
+      cJSON *p = lash__part_new(mid, 0, "Reasoning", s);
+      if (cJSON_IsObject(replay) && replay->child) cJSON_AddItemToObject(p, "reasoning_meta", cJSON_Duplicate(replay, 1));
+      lash__message_add_part(asst, p);
+    } else if (cp && jstr(cp, "call_id") && jstr(cp, "tool_name")) {
+      const char *input = jstr(cp, "input_json") ? jstr(cp, "input_json") : "{}";
+      cJSON *p = lash__part_new(mid, 0, "ToolCall", input);
+      cJSON_AddStringToObject(p, "tool_call_id", jstr(cp, "call_id"));
+      cJSON_AddStringToObject(p, "tool_name", jstr(cp, "tool_name"));
+      const cJSON *replay = cJSON_GetObjectItemCaseSensitive(cp, "replay");
+      if (cJSON_IsObject(replay)) cJSON_AddItemToObject(p, "tool_replay", cJSON_Duplicate(replay, 1));
+      lash__message_add_part(asst, p);
+      cJSON *args = cJSON_Parse(input);
+      if (!cJSON_IsObject(args)) { cJSON_Delete(args); args = cJSON_CreateObject(); } /* lash: invalid JSON -> {} */
+      add_slot(t, jstr(cp, "call_id"), jstr(cp, "tool_name"), args, -1, ncalls++);
+    }
+  }
+  cJSON_Delete(r);
+  const char *all = text.data ? text.data : "";
+  if (!ncalls) {
+    cJSON_Delete(asst);
+    if (!all[strspn(all, " \n\t\r")] && !has_reasoning) {
+      if (last_message_has_tool_result(t)) finish_text(t, "");
+      else {
+        emit_error(t, "llm_provider", "empty_response", NULL, "Model returned no assistant text or tool calls.");
+        finish_stopped(t, "provider_error");
+      }
+    } else {
+      finish_text(t, all);
+    }
+    lash__buf_free(&text);
+    return t->cancelled ? (finish_stopped(t, "cancelled"), T_DONE) : T_DONE;
+  }
+  lash__buf_free(&text);
+  cJSON_AddItemToArray(t->msgs, asst);
+  t->had_tools = 1;
+  int n = t->nslots;
+  for (int i = 0; i < n; i++) emit_tool(t, &t->slots[i], 0);
+  for (int i = 0; i < n; i++) {
+    if (t->slots[i].state == SLOT_DONE) continue;
+    prepare_slot(t, i);
+    if (t->slots[i].is_batch && t->slots[i].state != SLOT_DONE) expand_batch(t, i);
+  }
+  return T_TOOLS;
+}
+
+/* ---- input normalisation (§2.3) ------------------------------------------ */
+
+static int normalize_input(turn_t *t, const char **error) {
+  const cJSON *items = cJSON_GetObjectItemCaseSensitive(t->input, "items");
+  char mid[34];
+  lash__message_id(&t->core->rng, mid);
+  cJSON *msg = lash__message_new(mid, "User");
+  lash_buf text;
+  lash__buf_init(&text, &t->core->alloc);
+  int has_text = 0;
+  const cJSON *it;
+  static char errbuf[320];
+  cJSON_ArrayForEach(it, items) {
+    const char *type = jstr(it, "type");
+    if (type && !strcmp(type, "text")) {
+      const char *s = jstr(it, "text");
+      if (s && *s) { lash__buf_puts(&text, s); has_text = 1; }
+      continue;
+    }
+    if (has_text) { lash__message_add_part(msg, lash__part_new(mid, 0, "Text", text.data)); lash__buf_free(&text); lash__buf_init(&text, &t->core->alloc); has_text = 0; }
+    const char *id = jstr(it, "id");
+    if (!id || !*id) { *error = "Invalid image_ref: id cannot be empty"; goto fail; }
+    int found = 0;
+    const cJSON *b;
+    cJSON_ArrayForEach(b, t->blob_ids) if (cJSON_IsString(b) && !strcmp(b->valuestring, id)) found = 1;
+    if (!found) {
+      snprintf(errbuf, sizeof errbuf, "Invalid image_ref: missing blob for id '%.200s'", id);
+      *error = errbuf;
+      goto fail;
+    }
+    cJSON *p = lash__part_new(mid, 0, "Image", "");
+    cJSON_AddStringToObject(p, "label", id); /* replaced by the attachment once stored */
+    lash__message_add_part(msg, p);
+  }
+  if (has_text) lash__message_add_part(msg, lash__part_new(mid, 0, "Text", text.data));
+  lash__buf_free(&text);
+  if (!cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(msg, "parts")))
+    lash__message_add_part(msg, lash__part_new(mid, 0, "Text", ""));
+  cJSON_AddItemToArray(t->msgs, msg);
+  return 1;
+fail:
+  lash__buf_free(&text);
+  cJSON_Delete(msg);
+  return 0;
+}
+
+/* Next image part still waiting for its attachment, or NULL. */
+static cJSON *next_image(turn_t *t) {
+  cJSON *p;
+  cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(t->msgs, 0), "parts"))
+    if (cJSON_GetObjectItemCaseSensitive(p, "label")) return p;
+  return NULL;
+}
+
+/* ---- finish: assemble, commit, report ------------------------------------ */
+
+static void finish(turn_t *t) {
+  lash_session *s = t->s;
+  if (!t->outcome) finish_stopped(t, "runtime_error");
+  const char *text = t->final_text ? t->final_text : "";
+  if (t->commit) {
+    if (t->final_text && *t->final_text) { /* materialise the assistant message (§2.9) */
+      char mid[34];
+      lash__message_id(&t->core->rng, mid);
+      cJSON *m = lash__message_new(mid, "Assistant");
+      lash__message_add_part(m, lash__part_new(mid, 0, "Prose", t->final_text));
+      cJSON_AddItemToArray(t->msgs, m);
+    }
+    while (cJSON_GetArraySize(t->msgs)) cJSON_AddItemToArray(s->messages, cJSON_DetachItemFromArray(t->msgs, 0));
+    s->turn_index++;
+    lash__usage_add(&s->usage, &t->usage);
+    if (lash__usage_nonzero(&t->usage)) {
+      cJSON *entry = cJSON_CreateObject();
+      cJSON_AddStringToObject(entry, "source", "turn");
+      cJSON_AddStringToObject(entry, "model", jstr(t->model, "id") ? jstr(t->model, "id") : "");
+      cJSON_AddItemToObject(entry, "usage", lash__usage_json(&t->usage));
+      cJSON_AddItemToArray(s->ledger, entry);
+    }
+  }
+  cJSON *res = cJSON_CreateObject();
+  cJSON *state = cJSON_AddObjectToObject(res, "state");
+  cJSON_AddStringToObject(state, "session_id", s->id);
+  cJSON_AddItemToObject(state, "policy", cJSON_Duplicate(s->policy, 1));
+  cJSON_AddItemToObject(state, "agent_frames", cJSON_CreateArray());
+  cJSON_AddNumberToObject(state, "turn_index", (double)s->turn_index);
+  cJSON_AddItemToObject(state, "token_usage", lash__usage_json(&s->usage));
+  cJSON_AddItemToObject(state, "protocol_turn_options", cJSON_CreateObject());
+  if (cJSON_GetArraySize(s->ledger)) cJSON_AddItemToObject(state, "token_ledger", cJSON_Duplicate(s->ledger, 1));
+  cJSON_AddItemToObject(res, "outcome", t->outcome);
+  t->outcome = NULL;
+  cJSON *ao = cJSON_AddObjectToObject(res, "assistant_output");
+  cJSON_AddStringToObject(ao, "safe_text", text);
+  cJSON_AddStringToObject(ao, "raw_text", text);
+  cJSON_AddStringToObject(ao, "state", *text ? "usable" : "empty_output");
+  cJSON_AddItemToObject(res, "usage", lash__usage_json(&t->usage));
+  cJSON_AddItemToObject(res, "children_usage", cJSON_CreateArray());
+  cJSON_AddItemToObject(res, "tool_calls", t->tool_records);
+  t->tool_records = NULL;
+  cJSON *ex = cJSON_AddObjectToObject(res, "execution");
+  cJSON_AddBoolToObject(ex, "had_tool_calls", t->had_tools);
+  cJSON_AddFalseToObject(ex, "had_code_execution");
+  cJSON_AddItemToObject(res, "errors", t->errors);
+  t->errors = NULL;
+  notify(t, "turn.done", "result", res);
+}
+
+/* ---- the task ------------------------------------------------------------ */
+
+static int turn_resume(lash_task *task) {
+  turn_t *t = (turn_t *)task;
+  for (;;) {
+    switch (t->state) {
+      case T_INPUT: {
+        const char *error = NULL;
+        if (!normalize_input(t, &error)) {
+          emit_error(t, "input_validation", "invalid_turn_input", NULL, error);
+          finish_stopped(t, "invalid_input");
+          t->commit = 0;
+          t->state = T_DONE;
+          break;
+        }
+        t->state = T_ATTACH_WAIT;
+        t->op = 0;
+        break;
+      }
+      case T_ATTACH_WAIT: {
+        cJSON *img = next_image(t);
+        if (!img) { t->state = T_LLM_START; break; }
+        if (!t->op) {
+          char msg[400];
+          int n = snprintf(msg, sizeof msg, "{\"op\":\"attachment.put\",\"turn\":%u,\"label\":", t->no);
+          lash_buf b;
+          lash__buf_init(&b, &t->core->alloc);
+          lash__buf_append(&b, msg, (size_t)n);
+          const char *label = jstr(img, "label");
+          lash__buf_json_string(&b, label, strlen(label));
+          lash__buf_puts(&b, "}");
+          t->op = b.data ? lash__task_start_op(task, b.data, b.len) : 0;
+          lash__buf_free(&b);
+          if (!t->op) { emit_error(t, "invalid_input", NULL, NULL, "could not store image attachment"); finish_stopped(t, "invalid_input"); t->commit = 0; t->state = T_DONE; break; }
+        }
+        int st;
+        char *payload = NULL;
+        size_t len;
+        if (lash__task_take_op(task, t->op, &st, &payload, &len) != 1) return LASH_TASK_PARKED;
+        t->op = 0;
+        cJSON *ref = st == LASH_OP_OK ? cJSON_ParseWithLength(payload, len) : NULL;
+        lash__free(&t->core->alloc, payload);
+        if (!cJSON_IsObject(ref) || !jstr(ref, "id")) {
+          cJSON_Delete(ref);
+          emit_error(t, "invalid_input", NULL, NULL, "Invalid image_ref: attachment store rejected the image");
+          finish_stopped(t, "invalid_input");
+          t->commit = 0;
+          t->state = T_DONE;
+          break;
+        }
+        cJSON_DeleteItemFromObjectCaseSensitive(img, "label");
+        cJSON *att = cJSON_CreateObject();
+        cJSON_AddItemToObject(att, "reference", ref);
+        cJSON *prune = cJSON_DetachItemFromObjectCaseSensitive(img, "prune_state");
+        cJSON_AddItemToObject(img, "attachment", att);
+        cJSON_AddItemToObject(img, "prune_state", prune);
+        break;
+      }
+      case T_LLM_START: {
+        if (t->cancelled) { finish_stopped(t, "cancelled"); t->state = T_DONE; break; }
+        cJSON *f = cJSON_CreateObject();
+        cJSON_AddNumberToObject(f, "protocol_iteration", t->iteration);
+        emit(t, NULL, "model_request_started", f);
+        cJSON *m = cJSON_CreateObject();
+        cJSON_AddStringToObject(m, "op", "llm.call");
+        cJSON_AddNumberToObject(m, "turn", t->no);
+        cJSON_AddItemToObject(m, "request", project_request(t));
+        char *text = cJSON_PrintUnformatted(m);
+        cJSON_Delete(m);
+        t->op = text ? lash__task_start_op(task, text, strlen(text)) : 0;
+        cJSON_free(text);
+        if (!t->op) { emit_error(t, "llm_provider", NULL, NULL, "LLM error: too many operations in flight"); finish_stopped(t, "provider_error"); t->state = T_DONE; break; }
+        t->state = T_LLM_WAIT;
+        return LASH_TASK_PARKED;
+      }
+      case T_LLM_WAIT: {
+        int st;
+        char *payload = NULL;
+        size_t len;
+        if (t->cancelled && t->op) { lash__task_cancel_op(task, t->op); t->op = 0; finish_stopped(t, "cancelled"); t->state = T_DONE; break; }
+        if (lash__task_take_op(task, t->op, &st, &payload, &len) != 1) return LASH_TASK_PARKED;
+        t->op = 0;
+        t->state = handle_llm(t, st, payload, len);
+        lash__free(&t->core->alloc, payload);
+        break;
+      }
+      case T_TOOLS: {
+        if (t->cancelled) cancel_tools(t);
+        if (!pump_tools(t)) return LASH_TASK_PARKED;
+        t->state = tools_finished(t);
+        break;
+      }
+      case T_DONE:
+        finish(t);
+        return LASH_TASK_DONE;
+    }
+  }
+}
+
+static void turn_destroy(lash_task *task) {
+  turn_t *t = (turn_t *)task;
+  lash_allocator *a = &t->core->alloc;
+  if (t->s && t->s->running > 0) t->s->running--;
+  free_slots(t);
+  cJSON_Delete(t->input);
+  cJSON_Delete(t->blob_ids);
+  cJSON_Delete(t->turn_prompt);
+  cJSON_Delete(t->model);
+  cJSON_Delete(t->msgs);
+  cJSON_Delete(t->tool_specs);
+  cJSON_Delete(t->attach_items);
+  cJSON_Delete(t->outcome);
+  cJSON_Delete(t->errors);
+  cJSON_Delete(t->tool_records);
+  lash__free(a, t->system_prompt);
+  lash__free(a, t->final_text);
+  lash__free(a, t);
+}
+
+/* Tool specs the model sees: the protocol's batch tool, then the embedded tools. */
+static cJSON *tool_specs(lash_core *c) {
+  cJSON *specs = cJSON_CreateArray();
+  static const char batch_schema[] =
+      "{\"type\":\"object\",\"properties\":{\"tool_calls\":{\"type\":\"array\",\"minItems\":1,\"maxItems\":25,"
+      "\"items\":{\"type\":\"object\",\"properties\":{\"tool\":{\"type\":\"string\"},\"parameters\":{\"type\":"
+      "\"object\",\"additionalProperties\":true}},\"required\":[\"tool\",\"parameters\"],\"additionalProperties\":false},"
+      "\"description\":\"Array of 1-25 objects like { tool: \\\"read_file\\\", parameters: { path: \\\"src/main.rs\\\" } }. "
+      "Use only for independent calls. Do not include another batch call. More than 25 calls is rejected as a tool error.\"}},"
+      "\"required\":[\"tool_calls\"],\"additionalProperties\":false}";
+  static const char batch_out[] =
+      "{\"type\":\"object\",\"properties\":{\"results\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":"
+      "{\"index\":{\"type\":\"integer\",\"minimum\":0},\"tool\":{\"type\":\"string\"},\"success\":{\"type\":\"boolean\"},"
+      "\"duration_ms\":{\"type\":\"integer\",\"minimum\":0},\"result\":{},\"error\":{}},\"required\":[\"index\",\"tool\","
+      "\"success\",\"duration_ms\"],\"additionalProperties\":false}}},\"required\":[\"results\"],\"additionalProperties\":false}";
+  const char *proto = jstr(c->config, "protocol");
+  const char *kind = jstr(c->config, "kind");
+  int standard = (proto && !strcmp(proto, "standard")) || (kind && !strcmp(kind, "standard"));
+  if (standard) {
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "name", "batch");
+    cJSON_AddStringToObject(b, "description", "Execute up to 25 independent tool calls concurrently. Calls start in parallel; ordering is not guaranteed. Calls past index 25 are rejected.");
+    cJSON_AddItemToObject(b, "input_schema", cJSON_Parse(batch_schema));
+    cJSON_AddItemToObject(b, "output_schema", cJSON_Parse(batch_out));
+    cJSON_AddItemToObject(b, "input_schema_projections", cJSON_CreateArray());
+    cJSON_AddItemToObject(b, "output_schema_projections", cJSON_CreateArray());
+    cJSON_AddItemToArray(specs, b);
+  }
+  const cJSON *tool;
+  cJSON_ArrayForEach(tool, cJSON_GetObjectItemCaseSensitive(c->config, "tools")) {
+    cJSON *s = cJSON_CreateObject();
+    cJSON_AddStringToObject(s, "name", jstr(tool, "name") ? jstr(tool, "name") : "");
+    cJSON_AddStringToObject(s, "description", jstr(tool, "description") ? jstr(tool, "description") : "");
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(tool, "input_schema");
+    const cJSON *out = cJSON_GetObjectItemCaseSensitive(tool, "output_schema");
+    cJSON_AddItemToObject(s, "input_schema", cJSON_IsObject(in) ? cJSON_Duplicate(in, 1) : cJSON_Parse("{\"type\":\"object\"}"));
+    cJSON_AddItemToObject(s, "output_schema", cJSON_IsObject(out) ? cJSON_Duplicate(out, 1) : cJSON_CreateObject());
+    cJSON_AddItemToObject(s, "input_schema_projections", cJSON_CreateArray());
+    cJSON_AddItemToObject(s, "output_schema_projections", cJSON_CreateArray());
+    cJSON_AddItemToArray(specs, s);
+  }
+  return specs;
+}
+
+int lash__turn_start(lash_core *c, const cJSON *req, uint32_t *turn_no, lash_err *e) {
+  const char *sid = jstr(req, "session_id");
+  lash_session *s = sid ? lash__session_find(c, sid) : NULL;
+  if (!s) return lash__err(e, LASH_E_STATE, NULL, "session `%.200s` is not open", sid ? sid : "");
+  const cJSON *input = cJSON_GetObjectItemCaseSensitive(req, "input");
+  if (!cJSON_IsObject(input) || !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(input, "items")))
+    return lash__err(e, LASH_E_INVALID_ARGUMENT, "input", "expected a string or { items: [...] }");
+  const cJSON *it;
+  cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(input, "items")) {
+    const char *type = jstr(it, "type");
+    if (!type || (strcmp(type, "text") && strcmp(type, "image_ref")))
+      return lash__err(e, LASH_E_INVALID_ARGUMENT, "input", "items must be {type:'text', text} or {type:'image_ref', id}");
+    if (!strcmp(type, "text") && !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "text")))
+      return lash__err(e, LASH_E_INVALID_ARGUMENT, "input", "a text item needs a string `text`");
+  }
+  const cJSON *model = cJSON_GetObjectItemCaseSensitive(req, "model");
+  if (lash__json_is_nullish(model)) model = cJSON_GetObjectItemCaseSensitive(s->policy, "model");
+  const cJSON *prompt = cJSON_GetObjectItemCaseSensitive(req, "prompt");
+  int rc;
+  if (!lash__json_is_nullish(prompt) && (rc = lash__prompt_check_layer(prompt, "prompt", e))) return rc;
+
+  /* provider binding (§2.1): the recorded id must name the live provider */
+  const char *live = jstr(req, "provider_kind");
+  if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "turn_provider"))) {
+    const char *rec = s->provider_id ? s->provider_id : "";
+    while (*rec == ' ') rec++;
+    size_t rn = strlen(rec);
+    while (rn && rec[rn - 1] == ' ') rn--;
+    if (!live || !*live || rn != strlen(live) || strncmp(rec, live, rn)) {
+      lash__err(e, LASH_E_RUNTIME, NULL, "llm_provider: session `%.100s` is bound to provider `%.*s` but the live provider is `%.100s`",
+                s->id, (int)rn, rec, live ? live : "");
+      e->runtime_code = "llm_provider";
+      return e->code;
+    }
+  }
+
+  turn_t *t = lash__alloc(&c->alloc, sizeof *t);
+  if (!t) return lash__err(e, LASH_E_NOMEM, NULL, NULL);
+  memset(t, 0, sizeof *t);
+  t->task.resume = turn_resume;
+  t->task.destroy = turn_destroy;
+  t->core = c;
+  t->s = s;
+  t->no = ++c->next_turn;
+  t->commit = 1;
+  t->input = cJSON_Duplicate(input, 1);
+  const cJSON *blobs = cJSON_GetObjectItemCaseSensitive(req, "blob_ids");
+  t->blob_ids = cJSON_IsArray(blobs) ? cJSON_Duplicate(blobs, 1) : cJSON_CreateArray();
+  t->model = cJSON_Duplicate(model, 1);
+  t->msgs = cJSON_CreateArray();
+  t->errors = cJSON_CreateArray();
+  t->tool_records = cJSON_CreateArray();
+  t->tool_specs = tool_specs(c);
+  const cJSON *mt = cJSON_GetObjectItemCaseSensitive(s->policy, "max_turns");
+  t->max_turns = cJSON_IsNumber(mt) ? (int)mt->valuedouble : 0;
+  t->cancelled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "cancelled"));
+  const char *tid = jstr(req, "turn_id");
+  if (tid) snprintf(t->turn_id, sizeof t->turn_id, "%s", tid);
+  else lash__uuid4(&c->rng, t->turn_id);
+
+  /* system prompt: protocol preamble -> core layer -> session layer -> turn layer */
+  const char *tools[128];
+  size_t nt = 0;
+  cJSON_ArrayForEach(it, t->tool_specs) if (nt < 127) tools[nt++] = jstr(it, "name");
+  tools[nt] = NULL;
+  cJSON *preamble = lash__prompt_standard_preamble();
+  lash_prompt_ctx pctx = {preamble, lash__prompt_standard_execution_text(), tools};
+  const cJSON *layers[3] = {cJSON_GetObjectItemCaseSensitive(c->config, "prompt"), s->prompt,
+                            lash__json_is_nullish(prompt) ? NULL : prompt};
+  size_t plen;
+  t->system_prompt = lash__prompt_render(&c->alloc, &pctx, layers, 3, &plen, e);
+  cJSON_Delete(preamble);
+  if (!t->system_prompt) {
+    int code = e->code ? e->code : LASH_E_NOMEM;
+    turn_destroy(&t->task);
+    return code;
+  }
+  if (!t->input || !t->model || !t->msgs || !t->tool_specs) {
+    turn_destroy(&t->task);
+    return lash__err(e, LASH_E_NOMEM, NULL, NULL);
+  }
+  s->running++;
+  t->state = T_INPUT;
+  lash__sched_spawn(&c->sched, &t->task);
+  *turn_no = t->no;
+  return LASH_OK;
+}
+
+int lash__turn_cancel(lash_core *c, uint32_t no) {
+  for (lash_task *task = c->sched.live; task; task = task->next_live) {
+    if (task->resume != turn_resume) continue;
+    turn_t *t = (turn_t *)task;
+    if (t->no != no) continue;
+    t->cancelled = 1;
+    lash__task_wake(task);
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,19 @@
+/* One turn as a scheduler task: lash's sans-IO turn machine and the standard
+ * protocol driver (§2.5-§2.8, §2.10-§2.12). Host operations it starts:
+ *   {"op":"attachment.put","turn","label"}          -> AttachmentRef
+ *   {"op":"llm.call","turn","request":LlmRequest}    -> LlmResponse | error {message, code?, terminal_reason?}
+ *   {"op":"tool.call","turn","session_id","call_id","name","args"} -> {"output":ToolCallOutput,"duration_ms"}
+ * Notifications: {"op":"activity","turn","activity"} and {"op":"turn.done","turn","result"|"error"}. */
+#ifndef LASH_TURN_H
+#define LASH_TURN_H
+#include "cJSON.h"
+#include "lash/lash.h"
+#include "util/json.h"
+
+/* req: {"session_id", "input": TurnInput, "blob_ids":[..], "provider_kind", "turn_provider": bool,
+ *       "turn_id"?, "model"?, "prompt"?: turn prompt layer, "cancelled"?: bool}
+ * On success *turn_no names the turn for lash_turn_cancel and the notifications. */
+int lash__turn_start(lash_core *c, const cJSON *req, uint32_t *turn_no, lash_err *e);
+/* Cooperative cancel: returns 1 if the turn was running. */
+int lash__turn_cancel(lash_core *c, uint32_t turn_no);
+#endif
