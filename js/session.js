@@ -21,7 +21,7 @@ export function attachCoreHost(instance, live) {
     const provider = run.provider;
     if (typeof provider.complete !== 'function')
       throw new Error(`provider \`${provider.kind}\` cannot be called from this runtime`);
-    return provider.complete(msg.request, { signal, sessionId: run.session.sessionId });
+    return provider.complete(lazyJson(msg.body), { signal, sessionId: run.session.sessionId });
   });
 
   instance.onOp('tool.call', async (msg, signal) => {
@@ -68,6 +68,22 @@ export function attachCoreHost(instance, live) {
   });
   instance.host = host;
   return host;
+}
+
+// An LlmRequest that parses its JSON text on first access: a provider that never
+// reads the request (or only keeps it) costs nothing per history message.
+const REQUEST_KEYS = ['model', 'messages', 'attachments', 'tools', 'tool_choice', 'model_variant', 'generation',
+  'session_id', 'output_spec'];
+const utf8 = new TextDecoder();
+function lazyJson(bytes) {
+  let parsed = null;
+  const get = () => (parsed ??= JSON.parse(utf8.decode(bytes)));
+  const obj = {};
+  for (const key of REQUEST_KEYS) {
+    Object.defineProperty(obj, key, { enumerable: true, configurable: true, get: () => get()[key] });
+  }
+  Object.defineProperty(obj, 'toJSON', { value: () => get() });
+  return obj;
 }
 
 function callCore(instance, fn, request) {

@@ -23,7 +23,9 @@ typedef struct {
   unsigned last_woken_count;
 } fake_host;
 
-static void host_call(void *ud, uint32_t op, const char *msg, size_t len) {
+static void host_call(void *ud, uint32_t op, const char *msg, size_t len, const char *body, size_t blen) {
+  (void)body;
+  (void)blen;
   fake_host *h = ud;
   cJSON *m = cJSON_ParseWithLength(msg, len);
   const char *kind = cJSON_GetObjectItem(m, "op")->valuestring;

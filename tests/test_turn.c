@@ -21,9 +21,10 @@ typedef struct {
   int cancels;
 } host_t;
 
-static void call(void *ud, uint32_t op, const char *msg, size_t len) {
+static void call(void *ud, uint32_t op, const char *msg, size_t len, const char *body, size_t blen) {
   host_t *h = ud;
   cJSON *m = cJSON_ParseWithLength(msg, len);
+  if (body) cJSON_AddItemToObject(m, "request", cJSON_ParseWithLength(body, blen));
   const char *kind = cJSON_GetObjectItem(m, "op")->valuestring;
   if (op == 0) {
     if (!strcmp(kind, "turn.done")) { cJSON_Delete(h->result); h->result = cJSON_DetachItemFromObject(m, "result"); }

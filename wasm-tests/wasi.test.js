@@ -14,6 +14,7 @@ async function instantiate() {
     wasi_snapshot_preview1: wasi.wasiImport,
     lash_host: {
       call: (op, ptr, len) => calls.push([op >>> 0, JSON.parse(dec.decode(new Uint8Array(exports.memory.buffer, ptr, len)))]),
+      // (a fifth/sixth argument carries an optional body; the diag ops have none)
     },
   });
   exports = instance.exports;

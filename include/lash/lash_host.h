@@ -2,7 +2,8 @@
  * native test harness) for I/O, and how the host answers.
  *
  * - The core never blocks. A task that needs the host starts an operation: the
- *   core calls host->call(op_id, msg) with a JSON message and parks the task.
+ *   core calls host->call(op_id, msg, body) with a small JSON header and an
+ *   optional body (bytes: a model request, later an HTTP body) and parks the task.
  * - The host performs it however it likes and later calls lash_op_complete()
  *   with the op id, a status and a JSON payload, then lash_run() to let every
  *   ready task run until the core is idle.
@@ -21,8 +22,9 @@ extern "C" {
 #endif
 
 typedef struct lash_host {
-  /* Start an operation. msg is borrowed for the duration of the call only. */
-  void (*call)(void *ud, uint32_t op_id, const char *msg, size_t len);
+  /* Start an operation. msg (JSON header) and body (may be NULL/0) are borrowed
+   * for the duration of the call only. */
+  void (*call)(void *ud, uint32_t op_id, const char *msg, size_t len, const char *body, size_t body_len);
   void *ud;
 } lash_host;
 

@@ -109,6 +109,10 @@ static lash_op *op_find(lash_sched *s, uint32_t id) {
 }
 
 uint32_t lash__task_start_op(lash_task *t, const char *msg, size_t len) {
+  return lash__task_start_op_body(t, msg, len, NULL, 0);
+}
+
+uint32_t lash__task_start_op_body(lash_task *t, const char *msg, size_t len, const char *body, size_t blen) {
   lash_sched *s = t->sched;
   lash_op *o = op_alloc(s);
   if (!o) return 0;
@@ -117,7 +121,7 @@ uint32_t lash__task_start_op(lash_task *t, const char *msg, size_t len) {
   o->id = ((uint32_t)s->gen << 16) | slot;
   o->task = t;
   uint32_t id = o->id; /* the host call must not see a half-registered op */
-  if (s->host && s->host->call) s->host->call(s->host->ud, id, msg, len);
+  if (s->host && s->host->call) s->host->call(s->host->ud, id, msg, len, body, blen);
   return id;
 }
 
@@ -151,7 +155,7 @@ void lash__task_cancel_op(lash_task *t, uint32_t id) {
 }
 
 void lash__sched_notify(lash_sched *s, const char *msg, size_t len) {
-  if (s->host && s->host->call) s->host->call(s->host->ud, 0, msg, len);
+  if (s->host && s->host->call) s->host->call(s->host->ud, 0, msg, len, NULL, 0);
 }
 
 int lash__sched_complete(lash_sched *s, uint32_t id, int status, const char *payload, size_t len) {

@@ -64,6 +64,7 @@ void lash__task_wake(lash_task *t);
 uint32_t lash__task_start_op(lash_task *t, const char *msg, size_t len);
 /* If op finished, hand over its result (payload owned by caller) and free the
  * slot: returns 1. Returns 0 while pending, -1 for an id this task doesn't own. */
+uint32_t lash__task_start_op_body(lash_task *t, const char *msg, size_t len, const char *body, size_t body_len);
 int lash__task_take_op(lash_task *t, uint32_t op, int *status, char **payload, size_t *len);
 /* 1 if op (owned by t) has completed and awaits take_op, else 0. */
 int lash__task_op_done(lash_task *t, uint32_t op);

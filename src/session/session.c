@@ -12,6 +12,25 @@ lash_session *lash__session_find(lash_core *c, const char *id) {
   return NULL;
 }
 
+static void cache_clear(lash_core *c, lash_session *s) {
+  for (size_t i = 0; i < s->nrendered; i++) lash__free(&c->alloc, s->rendered[i]);
+  lash__free(&c->alloc, s->rendered);
+  s->rendered = NULL;
+  s->nrendered = s->rendered_cap = 0;
+}
+
+int lash__session_cache_push(lash_core *c, lash_session *s, char *text) {
+  if (s->nrendered == s->rendered_cap) {
+    size_t cap = s->rendered_cap ? s->rendered_cap * 2 : 16;
+    char **n = lash__realloc(&c->alloc, s->rendered, cap * sizeof *n);
+    if (!n) { lash__free(&c->alloc, text); return 0; }
+    s->rendered = n;
+    s->rendered_cap = cap;
+  }
+  s->rendered[s->nrendered++] = text;
+  return 1;
+}
+
 static void session_reset(lash_session *s) {
   cJSON_Delete(s->messages);
   cJSON_Delete(s->ledger);
@@ -22,6 +41,7 @@ static void session_reset(lash_session *s) {
 }
 
 static void session_free(lash_core *c, lash_session *s) {
+  cache_clear(c, s);
   lash__free(&c->alloc, s->id);
   lash__free(&c->alloc, s->provider_id);
   cJSON_Delete(s->policy);
@@ -83,6 +103,7 @@ int lash__session_open(lash_core *c, const cJSON *req, lash_err *e) {
   } else if (fresh) {
     if (s->running) { cJSON_Delete(policy); return lash__err(e, LASH_E_STATE, NULL, "session `%.200s` has a turn running", id); }
     session_reset(s);
+    cache_clear(c, s);
   }
   cJSON_Delete(s->policy);
   s->policy = policy;
@@ -116,6 +137,7 @@ cJSON *lash__session_read_view(const lash_session *s) {
   cJSON_AddItemToObject(v, "policy", cJSON_Duplicate(s->policy, 1));
   cJSON_AddNumberToObject(v, "turn_index", (double)s->turn_index);
   cJSON_AddItemToObject(v, "token_usage", lash__usage_json(&s->usage));
+  if (cJSON_GetArraySize(s->ledger)) cJSON_AddItemToObject(v, "token_ledger", cJSON_Duplicate(s->ledger, 1));
   cJSON_AddItemToObject(v, "messages", cJSON_Duplicate(s->messages, 1));
   return v;
 }

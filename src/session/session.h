@@ -16,6 +16,11 @@ typedef struct lash_session {
   cJSON *prompt;              /* session prompt layer or NULL (owned) */
   cJSON *messages;            /* committed Message array (owned) */
   cJSON *ledger;              /* TokenLedgerEntry array (owned) */
+  /* messages[i] as LLM message JSON text, rendered once at commit so a model
+   * request costs a copy per message, not a re-render: "" renders to nothing,
+   * NULL must be rendered per request (it references attachments by index). */
+  char **rendered;
+  size_t nrendered, rendered_cap;
   uint64_t turn_index;
   lash_usage usage;
   int running;                /* turns in flight on this session */
@@ -27,6 +32,8 @@ lash_session *lash__session_find(lash_core *c, const char *id);
 int lash__session_open(lash_core *c, const cJSON *req, lash_err *e);
 cJSON *lash__session_read_view(const lash_session *s);
 void lash__sessions_free(lash_core *c);
+/* Append the rendering of the next committed message (text owned, may be NULL). */
+int lash__session_cache_push(lash_core *c, lash_session *s, char *text);
 
 cJSON *lash__usage_json(const lash_usage *u);
 void lash__usage_add(lash_usage *a, const lash_usage *b);

@@ -42,6 +42,8 @@ typedef struct {
   cJSON *msgs;             /* this turn's new messages */
   cJSON *tool_specs;
   char *system_prompt;
+  char *system_json;       /* the System LLM message, rendered once per turn (or NULL) */
+  char *tools_json;        /* the tool specs as JSON text, once per turn */
   int iteration, max_turns;
   lash_usage usage;
   uint32_t op;             /* llm / attachment op in flight */
@@ -180,7 +182,7 @@ static cJSON *text_block(const char *text) {
   return b;
 }
 
-static void render_message(cJSON *out_msgs, cJSON *attachments, const cJSON *msg) {
+static void render_message(const lash_allocator *a, cJSON *out_msgs, cJSON *attachments, const cJSON *msg) {
   const char *role = jstr(msg, "role");
   if (!role) return;
   int system = !strcmp(role, "System"), event = !strcmp(role, "Event"), user = !strcmp(role, "User");
@@ -227,7 +229,7 @@ static void render_message(cJSON *out_msgs, cJSON *attachments, const cJSON *msg
       cJSON_AddItemToArray(blocks, b);
     } else {
       lash_buf text;
-      lash__buf_init(&text, NULL);
+      lash__buf_init(&text, a);
       if (system) lash__buf_puts(&text, "Runtime note:\n");
       if (event) lash__buf_puts(&text, "Runtime event:\n");
       size_t prefix = text.len;
@@ -249,33 +251,77 @@ static void render_message(cJSON *out_msgs, cJSON *attachments, const cJSON *msg
   cJSON_AddItemToArray(out_msgs, m);
 }
 
-static cJSON *project_request(turn_t *t) {
-  cJSON *req = cJSON_CreateObject();
-  cJSON_AddStringToObject(req, "model", jstr(t->model, "id") ? jstr(t->model, "id") : "");
-  cJSON *msgs = cJSON_AddArrayToObject(req, "messages");
+/* One message as LLM message JSON text ("" when it renders to nothing); NULL
+ * with *refs_attachments set when it carries images (rendered per request). */
+static char *render_message_text(const lash_allocator *a, const cJSON *msg, cJSON *atts, int *refs_attachments) {
+  cJSON *arr = cJSON_CreateArray();
+  int before = cJSON_GetArraySize(atts);
+  render_message(a, arr, atts, msg);
+  *refs_attachments = cJSON_GetArraySize(atts) != before;
+  char *text = cJSON_GetArraySize(arr) ? cJSON_PrintUnformatted(cJSON_GetArrayItem(arr, 0)) : NULL;
+  cJSON_Delete(arr);
+  char *out = text ? lash__strndup(a, text, strlen(text)) : lash__strndup(a, "", 0);
+  cJSON_free(text);
+  return out;
+}
+
+/* The LlmRequest JSON text: committed history comes from the session's cache,
+ * so a request costs one copy per message however long the session grows. */
+static char *project_request(turn_t *t, size_t *len) {
+  lash_session *s = t->s;
+  lash_buf b;
+  lash__buf_init(&b, &t->core->alloc);
   cJSON *atts = cJSON_CreateArray();
-  if (t->system_prompt && t->system_prompt[strspn(t->system_prompt, " \n\t\r")]) {
-    cJSON *m = cJSON_CreateObject();
-    cJSON_AddStringToObject(m, "role", "System");
-    cJSON *blocks = cJSON_AddArrayToObject(m, "blocks");
-    cJSON_AddItemToArray(blocks, text_block(t->system_prompt));
-    cJSON_AddItemToArray(msgs, m);
+  lash__buf_puts(&b, "{\"model\":");
+  const char *model = jstr(t->model, "id") ? jstr(t->model, "id") : "";
+  lash__buf_json_string(&b, model, strlen(model));
+  lash__buf_puts(&b, ",\"messages\":[");
+  int first = 1;
+  if (t->system_json) { lash__buf_puts(&b, t->system_json); first = 0; }
+  int n = cJSON_GetArraySize(s->messages);
+  const cJSON *msg = s->messages ? s->messages->child : NULL;
+  for (int i = 0; i < n && msg; i++, msg = msg->next) {
+    char *fresh = NULL;
+    const char *text = (size_t)i < s->nrendered ? s->rendered[i] : NULL;
+    if (!text) {
+      int refs;
+      text = fresh = render_message_text(&t->core->alloc, msg, atts, &refs);
+    }
+    if (text && *text) {
+      if (!first) lash__buf_puts(&b, ",");
+      lash__buf_puts(&b, text);
+      first = 0;
+    }
+    lash__free(&t->core->alloc, fresh);
   }
-  const cJSON *msg;
-  cJSON_ArrayForEach(msg, t->s->messages) render_message(msgs, atts, msg);
-  cJSON_ArrayForEach(msg, t->msgs) render_message(msgs, atts, msg);
-  cJSON_AddItemToObject(req, "attachments", atts);
-  cJSON_AddItemToObject(req, "tools", cJSON_Duplicate(t->tool_specs, 1));
-  cJSON_AddStringToObject(req, "tool_choice", "Auto");
+  cJSON_ArrayForEach(msg, t->msgs) {
+    int refs;
+    char *text = render_message_text(&t->core->alloc, msg, atts, &refs);
+    if (text && *text) {
+      if (!first) lash__buf_puts(&b, ",");
+      lash__buf_puts(&b, text);
+      first = 0;
+    }
+    lash__free(&t->core->alloc, text);
+  }
+  char *att_text = cJSON_PrintUnformatted(atts);
+  cJSON_Delete(atts);
+  lash__buf_puts(&b, "],\"attachments\":");
+  lash__buf_puts(&b, att_text ? att_text : "[]");
+  cJSON_free(att_text);
+  lash__buf_puts(&b, ",\"tools\":");
+  lash__buf_puts(&b, t->tools_json ? t->tools_json : "[]");
+  lash__buf_puts(&b, ",\"tool_choice\":\"Auto\",\"model_variant\":");
   const char *variant = jstr(t->model, "variant");
-  if (variant) cJSON_AddStringToObject(req, "model_variant", variant);
-  else cJSON_AddNullToObject(req, "model_variant");
-  cJSON *gen = cJSON_AddObjectToObject(req, "generation");
+  if (variant) lash__buf_json_string(&b, variant, strlen(variant));
+  else lash__buf_puts(&b, "null");
   const cJSON *cap = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(t->model, "limits"), "output_token_capacity");
-  if (cJSON_IsNumber(cap)) cJSON_AddNumberToObject(gen, "output_token_cap", cap->valuedouble);
-  cJSON_AddStringToObject(req, "session_id", t->s->id);
-  cJSON_AddNullToObject(req, "output_spec");
-  return req;
+  if (cJSON_IsNumber(cap)) lash__buf_printf(&b, ",\"generation\":{\"output_token_cap\":%.0f}", cap->valuedouble);
+  else lash__buf_puts(&b, ",\"generation\":{}");
+  lash__buf_puts(&b, ",\"session_id\":");
+  lash__buf_json_string(&b, s->id, strlen(s->id));
+  lash__buf_puts(&b, ",\"output_spec\":null}");
+  return lash__buf_take(&b, len);
 }
 
 /* ---- tools --------------------------------------------------------------- */
@@ -831,7 +877,18 @@ static void finish(turn_t *t) {
       lash__message_add_part(m, lash__part_new(mid, 0, "Prose", t->final_text));
       cJSON_AddItemToArray(t->msgs, m);
     }
-    while (cJSON_GetArraySize(t->msgs)) cJSON_AddItemToArray(s->messages, cJSON_DetachItemFromArray(t->msgs, 0));
+    while (cJSON_GetArraySize(t->msgs)) {
+      cJSON *m = cJSON_DetachItemFromArray(t->msgs, 0);
+      cJSON *atts = cJSON_CreateArray();
+      int refs = 0;
+      char *owned = render_message_text(&t->core->alloc, m, atts, &refs);
+      cJSON_Delete(atts);
+      if (refs) { lash__free(&t->core->alloc, owned); owned = NULL; }
+      /* keep the cache aligned with messages: one entry per committed message */
+      while (s->nrendered < (size_t)cJSON_GetArraySize(s->messages)) lash__session_cache_push(t->core, s, NULL);
+      lash__session_cache_push(t->core, s, owned);
+      cJSON_AddItemToArray(s->messages, m);
+    }
     s->turn_index++;
     lash__usage_add(&s->usage, &t->usage);
     if (lash__usage_nonzero(&t->usage)) {
@@ -850,7 +907,6 @@ static void finish(turn_t *t) {
   cJSON_AddNumberToObject(state, "turn_index", (double)s->turn_index);
   cJSON_AddItemToObject(state, "token_usage", lash__usage_json(&s->usage));
   cJSON_AddItemToObject(state, "protocol_turn_options", cJSON_CreateObject());
-  if (cJSON_GetArraySize(s->ledger)) cJSON_AddItemToObject(state, "token_ledger", cJSON_Duplicate(s->ledger, 1));
   cJSON_AddItemToObject(res, "outcome", t->outcome);
   t->outcome = NULL;
   cJSON *ao = cJSON_AddObjectToObject(res, "assistant_output");
@@ -932,14 +988,12 @@ static int turn_resume(lash_task *task) {
         cJSON *f = cJSON_CreateObject();
         cJSON_AddNumberToObject(f, "protocol_iteration", t->iteration);
         emit(t, NULL, "model_request_started", f);
-        cJSON *m = cJSON_CreateObject();
-        cJSON_AddStringToObject(m, "op", "llm.call");
-        cJSON_AddNumberToObject(m, "turn", t->no);
-        cJSON_AddItemToObject(m, "request", project_request(t));
-        char *text = cJSON_PrintUnformatted(m);
-        cJSON_Delete(m);
-        t->op = text ? lash__task_start_op(task, text, strlen(text)) : 0;
-        cJSON_free(text);
+        char header[64];
+        int hn = snprintf(header, sizeof header, "{\"op\":\"llm.call\",\"turn\":%u}", t->no);
+        size_t blen;
+        char *body = project_request(t, &blen);
+        t->op = body ? lash__task_start_op_body(task, header, (size_t)hn, body, blen) : 0;
+        lash__free(&t->core->alloc, body);
         if (!t->op) { emit_error(t, "llm_provider", NULL, NULL, "LLM error: too many operations in flight"); finish_stopped(t, "provider_error"); t->state = T_DONE; break; }
         t->state = T_LLM_WAIT;
         return LASH_TASK_PARKED;
@@ -984,6 +1038,8 @@ static void turn_destroy(lash_task *task) {
   cJSON_Delete(t->errors);
   cJSON_Delete(t->tool_records);
   lash__free(a, t->system_prompt);
+  lash__free(a, t->system_json);
+  cJSON_free(t->tools_json);
   lash__free(a, t->final_text);
   lash__free(a, t);
 }
@@ -1109,6 +1165,16 @@ int lash__turn_start(lash_core *c, const cJSON *req, uint32_t *turn_no, lash_err
     turn_destroy(&t->task);
     return code;
   }
+  if (t->system_prompt[strspn(t->system_prompt, " \n\t\r")]) { /* the prompt itself, no "Runtime note:" */
+    cJSON *sys = cJSON_CreateObject();
+    cJSON_AddStringToObject(sys, "role", "System");
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(sys, "blocks"), text_block(t->system_prompt));
+    char *text = cJSON_PrintUnformatted(sys);
+    t->system_json = text ? lash__strndup(&c->alloc, text, strlen(text)) : NULL;
+    cJSON_free(text);
+    cJSON_Delete(sys);
+  }
+  t->tools_json = cJSON_PrintUnformatted(t->tool_specs);
   if (!t->input || !t->model || !t->msgs || !t->tool_specs) {
     turn_destroy(&t->task);
     return lash__err(e, LASH_E_NOMEM, NULL, NULL);

@@ -10,11 +10,11 @@
 #define EXPORT(name) __attribute__((export_name(#name), used))
 
 __attribute__((import_module("lash_host"), import_name("call"))) extern void
-lash_host_call(uint32_t op_id, const char *msg, uint32_t len);
+lash_host_call(uint32_t op_id, const char *msg, uint32_t len, const char *body, uint32_t body_len);
 
-static void relay(void *ud, uint32_t op_id, const char *msg, size_t len) {
+static void relay(void *ud, uint32_t op_id, const char *msg, size_t len, const char *body, size_t blen) {
   (void)ud;
-  lash_host_call(op_id, msg, (uint32_t)len);
+  lash_host_call(op_id, msg, (uint32_t)len, body, (uint32_t)blen);
 }
 
 static const lash_host k_host = {relay, NULL};
