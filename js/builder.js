@@ -8,7 +8,7 @@ import { defaultRuntimeStack } from './plugins.js';
 import { PromptLayerEditor, withPromptMethods } from './prompt.js';
 import { SessionBuilder, attachCoreHost } from './session.js';
 import {
-  checkEnum, checkFunction, checkObject, checkPositiveInt, checkString, checkTiered, describe,
+  checkEnum, checkFunction, checkObject, checkPositiveInt, checkProvider, checkString, checkTiered, describe,
 } from './validate.js';
 
 const INTERNAL = Symbol('lash.internal');
@@ -55,7 +55,7 @@ class CoreBuilder {
     return this.#check(checkTiered(argument, value), () => { this.#facets[key] = value; });
   }
   provider(p) {
-    const err = checkObject('provider', p) ?? checkString('provider', p?.kind, { nonEmpty: true });
+    const err = checkProvider('provider', p);
     return this.#check(err, () => {
       this.#provider = p;
       this.#spec.provider_id = p.kind; // lash: provider() also sets spec.provider_id
@@ -197,7 +197,7 @@ class CoreBuilder {
     const live = {
       provider: this.#provider, facets: { ...this.#facets }, tools: [...this.#tools], plugins: [...this.#plugins],
       trace: { ...this.#trace }, runtimeHostConfig: this.#rhc, workSource: this.#workSource,
-      queuedWorkPoke: this.#queuedWorkPoke, rlm: { ...this.#rlm },
+      queuedWorkPoke: this.#queuedWorkPoke, rlm: { ...this.#rlm }, residency: this.#residency ?? 'keep_all',
     };
     attachCoreHost(instance, live);
     const Core = this.#kind === 'standard' ? StandardCore : this.#kind === 'rlm' ? RlmCore : LashCore;
@@ -230,6 +230,28 @@ export class LashCore {
   /** How background processes are driven: 'none' | 'lazy' (inline runner, started on first open) | 'external'. */
   get processWorkRunnerSetup() { return this.#info.process_work_runner; }
   get closed() { return this.#instance.poisoned !== null; }
+
+  /** lash delete_session: forget the session and delete its store; SessionDeleteReport JSON. */
+  async deleteSession(id) {
+    const instance = this.#instance;
+    if (instance.poisoned) throw instance.poisoned;
+    const factory = this.#live.facets.store_factory; // the root factory only (children can't delete)
+    const req = JSON.stringify({ session_id: id, has_root_factory: !!factory });
+    if (instance.withBytes(req, (p, n) => instance.call('lash_session_delete', p, n)) !== 0) throw instance.lastError();
+    instance.host.sessions.delete(id);
+    try {
+      await factory.deleteSession(id);
+    } catch (e) {
+      throw new LashError('StoreFactory', `failed to create store for session \`${id}\`: ${e?.message ?? e}`, { sessionId: id });
+    }
+    return { session_id: id, process: null };
+  }
+
+  /** The wasm instance's memory: bytes allocated by the core, and the linear memory size. */
+  memoryStats() {
+    const x = this.#instance.exports;
+    return { heapBytesInUse: x.lash_heap_in_use(), memoryBytes: x.memory.buffer.byteLength };
+  }
 
   /** A SessionBuilder for `id` (lash: core.session(id)). */
   session(id) { return new SessionBuilder(this.#instance, this.#live, this.#info, id); }

@@ -324,6 +324,10 @@ export function toolFail(failure: string | Partial<ToolFailure>): object;
 export class LashCore {
   static builder(): LashCoreBuilder;
   session(id: string): SessionBuilder;
+  /** lash delete_session: forgets the session and deletes its store (root store factory required). */
+  deleteSession(id: string): Promise<{ session_id: string; process: null | object }>;
+  /** Bytes the core has allocated, and the wasm linear memory size. */
+  memoryStats(): { heapBytesInUse: number; memoryBytes: number };
   /** The resolved base SessionPolicy. */
   readonly policy: SessionPolicy;
   /** 'lazy': inline runner started on the first session open; 'external': a driver you own. */

@@ -4,7 +4,7 @@
 import { LashError, errorFromCore, invalidArgument } from './errors.js';
 import { PromptLayerEditor, withPromptMethods } from './prompt.js';
 import { toolOutputFrom } from './tools.js';
-import { checkObject, checkString, describe } from './validate.js';
+import { checkObject, checkProvider, checkString, describe } from './validate.js';
 
 const SIGNAL = Symbol('lash.signal');
 
@@ -13,7 +13,7 @@ export function attachCoreHost(instance, live) {
   const turns = new Map(); // turn no -> run
   const tools = new Map();
   for (const provider of live.tools) for (const t of provider.tools) tools.set(t.name, t);
-  const host = { turns, live };
+  const host = { turns, live, sessions: new Map() }; // sessions: id -> { store, head }
 
   instance.onOp('llm.call', async (msg, signal) => {
     const run = turns.get(msg.turn);
@@ -55,12 +55,25 @@ export function attachCoreHost(instance, live) {
     return store.put(bytes, { media_type: { kind: 'image', type: 'png' }, label: msg.label });
   });
 
+  // The final (and progress) commits of a turn go to the session's store.
+  instance.onOp('store.commit', async (msg) => {
+    const run = turns.get(msg.turn);
+    const entry = run && host.sessions.get(run.session.sessionId);
+    if (!entry?.store) throw new Error('this session has no store');
+    const result = await entry.store.commitRuntimeState(JSON.parse(utf8.decode(msg.body)));
+    if (result && typeof result.head_revision === 'number') { entry.head = result.head_revision; entry.fresh = false; }
+    return result;
+  });
+
   instance.onNotify('activity', (msg) => turns.get(msg.turn)?.activity(msg.activity));
   instance.onNotify('turn.done', (msg) => {
     const run = turns.get(msg.turn);
     if (!run) return;
     turns.delete(msg.turn);
-    run.done(msg.result);
+    const entry = host.sessions.get(run.session.sessionId);
+    if (entry && typeof msg.done.head_revision === 'number') entry.head = msg.done.head_revision;
+    if (msg.done.error) run.fail(errorFromCore(msg.done.error));
+    else run.done(msg.done.result);
   });
   instance.onPoison((err) => {
     for (const run of turns.values()) run.fail(err);
@@ -84,6 +97,32 @@ function lazyJson(bytes) {
   }
   Object.defineProperty(obj, 'toJSON', { value: () => get() });
   return obj;
+}
+
+// lash open(): load by residency; an empty active path heals to a full load.
+async function loadForOpen(store, residency) {
+  try {
+    if (residency === 'active_path_only') {
+      const read = await store.loadSession({ type: 'active_path', leaf_node_id: null });
+      if (read && read.graph?.nodes?.length) return read;
+      return await store.loadSession({ type: 'full_graph' });
+    }
+    return await store.loadSession({ type: 'full_graph' });
+  } catch (e) {
+    throw new LashError('Session', `runtime session error: failed to load store: ${e?.message ?? e}`);
+  }
+}
+
+// Another handle (another core, another process) may have committed since we
+// last looked: re-read the head before a turn (lash refresh_session_graph_from_store).
+async function refreshIfStale(instance, live, sessionId) {
+  const entry = instance.host.sessions.get(sessionId);
+  if (!entry?.store || entry.fresh || typeof entry.store.headRevision !== 'function') return;
+  const rev = await entry.store.headRevision();
+  if ((rev ?? null) === (entry.head ?? null)) return;
+  const loaded = await loadForOpen(entry.store, live.residency);
+  if (callCore(instance, 'lash_session_open', { session_id: sessionId, refresh: true, loaded }) !== 0) throw instance.lastError();
+  entry.head = loaded?.head_revision ?? null;
 }
 
 function callCore(instance, fn, request) {
@@ -111,7 +150,7 @@ export class SessionBuilder {
   _fail(err) { this.#error ??= err; return this; }
 
   provider(p) {
-    const err = checkObject('provider', p) ?? checkString('provider', p?.kind, { nonEmpty: true });
+    const err = checkProvider('provider', p);
     if (!err) this.#provider = p;
     return this._fail(err);
   }
@@ -138,12 +177,29 @@ export class SessionBuilder {
     if (this.#error) throw this.#error;
     const instance = this.#instance;
     if (instance.poisoned) throw instance.poisoned;
+    const id = this.#id;
+    // lash create_store: an explicit store wins, else the root factory's store for this id
+    let store = this.#store;
+    const factory = this.#live.facets.store_factory;
+    if (!store && factory) {
+      const relation = this.#parent ? { kind: 'child', parent_session_id: this.#parent } : { kind: 'root' };
+      try {
+        store = await factory.createStore({ session_id: id, relation, policy: { ...this.#info.policy, session_id: id } });
+      } catch (e) {
+        throw new LashError('StoreFactory', `failed to create store for session \`${id}\`: ${e?.message ?? e}`, { sessionId: id });
+      }
+    }
+    const loaded = store && !fresh ? await loadForOpen(store, this.#live.residency) : null;
     const spec = this.#spec ? { ...this.#spec } : {};
     if (this.prompt.layer) spec.prompt = this.prompt.layer;
-    const req = { session_id: this.#id, fresh, spec };
+    const req = { session_id: id, fresh, spec, has_store: !!store, loaded };
     if (this.#provider) req.provider_kind = this.#provider.kind;
     if (callCore(instance, 'lash_session_open', req) !== 0) throw instance.lastError();
-    return new LashSession(instance, this.#live, this.#id, this.#provider ?? this.#live.provider, this.#parent);
+    const entry = instance.host.sessions.get(id);
+    // an open_fresh session ignores the stored head until its first commit replaces it
+    if (entry) { entry.store = store; entry.head = loaded?.head_revision ?? entry.head; entry.handles++; entry.fresh = fresh; }
+    else instance.host.sessions.set(id, { store, head: loaded?.head_revision ?? null, handles: 1, fresh });
+    return new LashSession(instance, this.#live, id, this.#provider ?? this.#live.provider, this.#parent);
   }
 }
 withPromptMethods(SessionBuilder, (b) => b.prompt);
@@ -184,12 +240,26 @@ export class LashSession {
     return usageReport(view.token_ledger ?? []);
   }
 
-  close() { this.#closed = true; }
+  /** Close this handle; when the last handle of the session closes, the core
+   * releases its in-memory state (committed state stays in the store). */
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    const instance = this.#instance;
+    const entry = instance.host.sessions.get(this.sessionId);
+    if (!entry || --entry.handles > 0 || instance.poisoned) return;
+    const release = () => {
+      if (entry.handles > 0 || instance.poisoned) return;
+      instance.host.sessions.delete(this.sessionId);
+      callCore(instance, 'lash_session_close', { session_id: this.sessionId });
+    };
+    this.#tail.then(release, release); // after any turn still running on this handle
+  }
 
   // Internal: run one turn after the previous one on this handle has finished.
   _run(request, { provider, sink, signal, blobs }) {
     if (this.#closed) return Promise.reject(new LashError('SessionClosed', `session \`${this.sessionId}\` is closed`));
-    const go = () => new Promise((resolve, reject) => {
+    const go = () => refreshIfStale(this.#instance, this.#live, this.sessionId).then(() => new Promise((resolve, reject) => {
       const instance = this.#instance;
       if (instance.poisoned) return reject(instance.poisoned);
       const activeProvider = provider ?? this.#provider;
@@ -224,7 +294,7 @@ export class LashSession {
       this.#runs.add(run);
       signal?.addEventListener('abort', onAbort, { once: true });
       instance.flush();
-    });
+    }));
     const p = this.#tail.then(go, go);
     this.#tail = p.catch(() => {});
     return p;
@@ -303,7 +373,7 @@ export class TurnBuilder {
     return this._fail(err);
   }
   provider(p) {
-    const err = checkObject('provider', p) ?? checkString('provider', p?.kind, { nonEmpty: true });
+    const err = checkProvider('provider', p);
     if (!err) this.#provider = p;
     return this._fail(err);
   }

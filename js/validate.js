@@ -48,6 +48,11 @@ export function checkTiered(argument, value) {
   return null;
 }
 
+// A provider is any object with a non-empty string `kind` (lash ProviderHandle::kind).
+export function checkProvider(argument, p) {
+  return checkObject(argument, p) ?? checkString(argument, p?.kind, { nonEmpty: true });
+}
+
 export function describe(v) {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';

@@ -8,7 +8,7 @@ ROOT=$PWD
 
 CJSON_VERSION=1.7.15
 CJSON_ORIG_SHA256=5308fd4bd90cef7aa060558514de6a1a4a0819974a26e6ed13973c5f624c24b2
-APT_PKGS=(emscripten wasi-libc libclang-rt-14-dev-wasm32 lld-14 clang-14 cmake make gcc dpkg-dev
+APT_PKGS=(emscripten wasi-libc libclang-rt-14-dev-wasm32 lld-14 clang-14 cmake make gcc dpkg-dev chromium
           libclang-rt-14-dev nodejs)
 
 say() { printf '[setup] %s\n' "$*"; }

@@ -27,7 +27,10 @@ static void call(void *ud, uint32_t op, const char *msg, size_t len, const char 
   if (body) cJSON_AddItemToObject(m, "request", cJSON_ParseWithLength(body, blen));
   const char *kind = cJSON_GetObjectItem(m, "op")->valuestring;
   if (op == 0) {
-    if (!strcmp(kind, "turn.done")) { cJSON_Delete(h->result); h->result = cJSON_DetachItemFromObject(m, "result"); }
+    if (!strcmp(kind, "turn.done")) {
+      cJSON_Delete(h->result);
+      h->result = cJSON_DetachItemFromObject(cJSON_GetObjectItem(m, "done"), "result");
+    }
     else if (!strcmp(kind, "activity")) cJSON_AddItemToArray(h->activities, cJSON_DetachItemFromObject(m, "activity"));
     else if (!strcmp(kind, "cancel")) h->cancels++;
     cJSON_Delete(m);

@@ -23,6 +23,11 @@ extern "C" {
   X(E_UNKNOWN_OP, "UnknownOperation", "unknown host operation id {detail}")                    \
   X(E_STATE, "InvalidState", "{detail}")                                                       \
   X(E_RUNTIME, "Runtime", "runtime turn error: {detail}")                                      \
+  X(E_STORE_SESSION_MISMATCH, "StoreSessionMismatch",                                          \
+    "store is bound to session `{detail}` but builder requested `{argument}`")                 \
+  X(E_MISSING_SESSION_STORE_FACTORY, "MissingSessionStoreFactory",                             \
+    "session deletion requires a LashCore store factory")                                      \
+  X(E_STORE_FACTORY, "StoreFactory", "failed to create store for session `{argument}`: {detail}") \
   X(E_MISSING_PROTOCOL_PLUGIN, "MissingProtocolPlugin",                                        \
     "protocol plugin is required; call .protocol_plugin(...) or use "                          \
     "StandardCore::builder()/RlmCore::builder()")                                              \
@@ -99,6 +104,12 @@ const char *lash_core_last_error(lash_core *core, size_t *len_out);
 int lash_session_open(lash_core *core, const char *json, size_t len);
 /* The committed transcript of a session into the result buffer: {"session_id"}. */
 int lash_session_read_view(lash_core *core, const char *json, size_t len);
+/* Forget a session before its store is deleted: {"session_id", "has_root_factory"}.
+ * MissingSessionStoreFactory without a root factory (lash delete_session step 1). */
+int lash_session_delete(lash_core *core, const char *json, size_t len);
+/* Release a session's in-core state when its last handle closes: {"session_id"}.
+ * Committed state lives in the store; the next open() reloads it. */
+int lash_session_close(lash_core *core, const char *json, size_t len);
 /* Start a turn (see src/turn/turn.h for the request); *turn_no names it. */
 int lash_turn_start(lash_core *core, const char *json, size_t len, uint32_t *turn_no);
 /* Cooperatively cancel a running turn; returns 1 if it was running. */

@@ -24,6 +24,8 @@ void lash_core_free(lash_core *c) {
   lash__sched_shutdown(&c->sched); /* turns first: they point at sessions */
   lash__sessions_free(c);
   lash__free(&c->alloc, c->result);
+  cJSON_Delete(c->tool_specs);
+  cJSON_free(c->tools_json);
   cJSON_Delete(c->policy);
   cJSON_Delete(c->config);
   lash__free(&c->alloc, c->last_error);
@@ -73,6 +75,16 @@ int lash__core_fail(lash_core *c, const lash_err *e) {
   if (e->runtime_code) {
     lash__buf_puts(&out, ",\"runtime_code\":");
     lash__buf_json_string(&out, e->runtime_code, strlen(e->runtime_code));
+  }
+  if (e->code == LASH_E_STORE_SESSION_MISMATCH) {
+    lash__buf_puts(&out, ",\"loaded\":");
+    lash__buf_json_string(&out, e->detail, strlen(e->detail));
+    lash__buf_puts(&out, ",\"requested\":");
+    lash__buf_json_string(&out, e->argument, strlen(e->argument));
+  }
+  if (e->code == LASH_E_STORE_FACTORY) {
+    lash__buf_puts(&out, ",\"session_id\":");
+    lash__buf_json_string(&out, e->argument, strlen(e->argument));
   }
   if (e->code == LASH_E_INVALID_ARGUMENT) {
     lash__buf_puts(&out, ",\"argument\":");
@@ -202,6 +214,31 @@ int lash_session_read_view(lash_core *c, const char *json, size_t len) {
   }
   set_result(c, lash__session_read_view(s));
   return LASH_OK;
+}
+
+int lash_session_delete(lash_core *c, const char *json, size_t len) {
+  lash_err e = {0};
+  cJSON *req = enter(c, json, len, "session", &e);
+  if (!req) return lash__core_fail(c, &e);
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "session_id");
+  int has_factory = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "has_root_factory"));
+  int rc = LASH_OK;
+  if (!has_factory) rc = lash__err(&e, LASH_E_MISSING_SESSION_STORE_FACTORY, NULL, NULL);
+  else if (!cJSON_IsString(id)) rc = lash__err(&e, LASH_E_INVALID_ARGUMENT, "sessionId", "must be a string");
+  else rc = lash__session_forget(c, id->valuestring, &e);
+  cJSON_Delete(req);
+  return rc ? lash__core_fail(c, &e) : LASH_OK;
+}
+
+int lash_session_close(lash_core *c, const char *json, size_t len) {
+  lash_err e = {0};
+  cJSON *req = enter(c, json, len, "session", &e);
+  if (!req) return lash__core_fail(c, &e);
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "session_id");
+  int rc = cJSON_IsString(id) ? lash__session_forget(c, id->valuestring, &e)
+                              : lash__err(&e, LASH_E_INVALID_ARGUMENT, "sessionId", "must be a string");
+  cJSON_Delete(req);
+  return rc ? lash__core_fail(c, &e) : LASH_OK;
 }
 
 int lash_turn_start(lash_core *c, const char *json, size_t len, uint32_t *turn_no) {

@@ -28,6 +28,8 @@ struct lash_core {
   lash_rng rng;             /* ids; seeded by the host at build */
   struct lash_session *sessions;
   uint32_t next_turn;
+  cJSON *tool_specs;        /* the tool specs the model sees: config-derived, built once */
+  char *tools_json;         /* the same as JSON text (cJSON allocation) */
 };
 
 /* Record an error (code + message template filled from e) as the last error. */

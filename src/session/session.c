@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "store/commit.h"
 #include "util/alloc.h"
 
 lash_session *lash__session_find(lash_core *c, const char *id) {
@@ -31,11 +32,17 @@ int lash__session_cache_push(lash_core *c, lash_session *s, char *text) {
   return 1;
 }
 
-static void session_reset(lash_session *s) {
+static void cache_clear(lash_core *c, lash_session *s);
+static void session_reset(lash_core *c, lash_session *s) {
   cJSON_Delete(s->messages);
   cJSON_Delete(s->ledger);
+  cJSON_Delete(s->nodes);
+  lash__free(&c->alloc, s->leaf);
+  s->leaf = NULL;
   s->messages = cJSON_CreateArray();
   s->ledger = cJSON_CreateArray();
+  s->nodes = cJSON_CreateArray();
+  s->head_revision = -1;
   s->turn_index = 0;
   memset(&s->usage, 0, sizeof s->usage);
 }
@@ -48,6 +55,10 @@ static void session_free(lash_core *c, lash_session *s) {
   cJSON_Delete(s->prompt);
   cJSON_Delete(s->messages);
   cJSON_Delete(s->ledger);
+  cJSON_Delete(s->nodes);
+  lash__free(&c->alloc, s->leaf);
+  lash__free(&c->alloc, s->system_prompt);
+  lash__free(&c->alloc, s->system_json);
   lash__free(&c->alloc, s);
 }
 
@@ -59,7 +70,44 @@ void lash__sessions_free(lash_core *c) {
   }
 }
 
-/* req: {"session_id", "fresh": bool, "spec"?: SessionSpec, "provider_kind"?: str}
+static double num_or(const cJSON *o, const char *k, double dflt) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+/* Replace the session's committed state with a store's PersistedSessionRead. */
+static int load_state(lash_core *c, lash_session *s, const cJSON *loaded, lash_err *e) {
+  const cJSON *graph = cJSON_GetObjectItemCaseSensitive(loaded, "graph");
+  const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(graph, "nodes");
+  if (!cJSON_IsObject(graph) || !cJSON_IsArray(nodes))
+    return lash__err(e, LASH_E_INVALID_ARGUMENT, "store", "loadSession returned no graph.nodes array");
+  const cJSON *leaf = cJSON_GetObjectItemCaseSensitive(graph, "leaf_node_id");
+  session_reset(c, s);
+  cache_clear(c, s);
+  cJSON_Delete(s->nodes);
+  s->nodes = cJSON_Duplicate(nodes, 1);
+  if (cJSON_IsString(leaf)) s->leaf = lash__strndup(&c->alloc, leaf->valuestring, strlen(leaf->valuestring));
+  cJSON_Delete(s->messages);
+  s->messages = lash__active_path_messages(s->nodes, s->leaf);
+  s->head_revision = num_or(loaded, "head_revision", -1);
+  const cJSON *ts = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(loaded, "checkpoint"), "turn_state");
+  s->turn_index = (uint64_t)num_or(ts, "turn_index", 0);
+  const cJSON *u = cJSON_GetObjectItemCaseSensitive(ts, "token_usage");
+  s->usage = (lash_usage){num_or(u, "input_tokens", 0), num_or(u, "output_tokens", 0),
+                          num_or(u, "cached_input_tokens", 0), num_or(u, "reasoning_tokens", 0)};
+  const cJSON *ledger = cJSON_GetObjectItemCaseSensitive(loaded, "token_ledger");
+  if (cJSON_IsArray(ledger)) { cJSON_Delete(s->ledger); s->ledger = cJSON_Duplicate(ledger, 1); }
+  /* the recorded provider id stays bound to the session (lash recorded_provider_id) */
+  const cJSON *pid = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(loaded, "config"), "provider_id");
+  if (cJSON_IsString(pid)) {
+    lash__free(&c->alloc, s->provider_id);
+    s->provider_id = lash__strndup(&c->alloc, pid->valuestring, strlen(pid->valuestring));
+  }
+  return LASH_OK;
+}
+
+/* req: {"session_id", "fresh": bool, "spec"?: SessionSpec, "provider_kind"?: str,
+ *       "has_store"?: bool, "loaded"?: PersistedSessionRead|null, "refresh"?: bool}
  * Policy = spec resolved against the core policy with session_id set; the
  * recorded provider id of an existing session is kept (lash: recorded_provider_id). */
 int lash__session_open(lash_core *c, const cJSON *req, lash_err *e) {
@@ -97,20 +145,53 @@ int lash__session_open(lash_core *c, const cJSON *req, lash_err *e) {
     const cJSON *pid = cJSON_GetObjectItemCaseSensitive(policy, "provider_id");
     const char *p = cJSON_IsString(pid) ? pid->valuestring : "";
     s->provider_id = lash__strndup(&c->alloc, p, strlen(p));
-    session_reset(s);
+    session_reset(c, s);
     s->next = c->sessions;
     c->sessions = s;
   } else if (fresh) {
     if (s->running) { cJSON_Delete(policy); return lash__err(e, LASH_E_STATE, NULL, "session `%.200s` has a turn running", id); }
-    session_reset(s);
+    session_reset(c, s);
     cache_clear(c, s);
   }
+  const cJSON *loaded = cJSON_GetObjectItemCaseSensitive(req, "loaded");
+  if (cJSON_IsObject(loaded) && !fresh) {
+    const cJSON *lid = cJSON_GetObjectItemCaseSensitive(loaded, "session_id");
+    if (cJSON_IsString(lid) && strcmp(lid->valuestring, id)) {
+      cJSON_Delete(policy);
+      lash__err(e, LASH_E_STORE_SESSION_MISMATCH, NULL, NULL);
+      snprintf(e->detail, sizeof e->detail, "%.120s", lid->valuestring);
+      snprintf(e->argument, sizeof e->argument, "%.63s", id);
+      return e->code;
+    }
+    if (s->running) { cJSON_Delete(policy); return lash__err(e, LASH_E_STATE, NULL, "session `%.200s` has a turn running", id); }
+    if ((rc = load_state(c, s, loaded, e))) { cJSON_Delete(policy); return rc; }
+  }
+  if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "refresh"))) { cJSON_Delete(policy); return LASH_OK; }
+  s->has_store = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "has_store"));
+  if (fresh) s->replace_required = 1;
+  /* the builder's policy, but the provider id recorded with the session */
+  cJSON_ReplaceItemInObjectCaseSensitive(policy, "provider_id", cJSON_CreateString(s->provider_id ? s->provider_id : ""));
   cJSON_Delete(s->policy);
   s->policy = policy;
   cJSON_Delete(s->prompt);
+  lash__free(&c->alloc, s->system_prompt); /* the session layer may have changed */
+  lash__free(&c->alloc, s->system_json);
+  s->system_prompt = s->system_json = NULL;
   const cJSON *prompt = cJSON_IsObject(spec) ? cJSON_GetObjectItemCaseSensitive(spec, "prompt") : NULL;
   s->prompt = cJSON_IsObject(prompt) ? cJSON_Duplicate(prompt, 1) : NULL;
   return LASH_OK;
+}
+
+int lash__session_forget(lash_core *c, const char *id, lash_err *e) {
+  for (lash_session **pp = &c->sessions; *pp; pp = &(*pp)->next) {
+    if (strcmp((*pp)->id, id)) continue;
+    if ((*pp)->running) return lash__err(e, LASH_E_STATE, NULL, "session `%.200s` has a turn running", id);
+    lash_session *s = *pp;
+    *pp = s->next;
+    session_free(c, s);
+    return LASH_OK;
+  }
+  return LASH_OK; /* idempotent, like the factory's delete */
 }
 
 cJSON *lash__usage_json(const lash_usage *u) {

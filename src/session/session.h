@@ -21,6 +21,13 @@ typedef struct lash_session {
    * NULL must be rendered per request (it references attachments by index). */
   char **rendered;
   size_t nrendered, rendered_cap;
+  cJSON *nodes;               /* the committed session graph's node records (owned) */
+  char *leaf;                 /* leaf node id of the active path, or NULL (owned) */
+  double head_revision;       /* the store's head revision; < 0 before the first commit */
+  int has_store;              /* commits go to a host store */
+  int replace_required;       /* next commit replaces the whole graph (open_fresh) */
+  char *system_prompt;        /* rendered from the core and session layers (turns without their own layer) */
+  char *system_json;
   uint64_t turn_index;
   lash_usage usage;
   int running;                /* turns in flight on this session */
@@ -31,6 +38,8 @@ lash_session *lash__session_find(lash_core *c, const char *id);
 /* Open (create if new, reset if fresh) and apply the open request; see session.c. */
 int lash__session_open(lash_core *c, const cJSON *req, lash_err *e);
 cJSON *lash__session_read_view(const lash_session *s);
+/* Drop a session's state (deletion); refused while a turn runs. */
+int lash__session_forget(lash_core *c, const char *id, lash_err *e);
 void lash__sessions_free(lash_core *c);
 /* Append the rendering of the next committed message (text owned, may be NULL). */
 int lash__session_cache_push(lash_core *c, lash_session *s, char *text);

@@ -385,9 +385,10 @@ static int values_equal(vctx *c, const cJSON *a, const cJSON *b) {
   }
 }
 
-/* Shortest digits that read back as x (> 0, finite), nearest to x among those:
- * what zmij's Schubfach search yields. Digits go to `digits` (no trailing zeros),
- * the decimal exponent of the first one to *exp10. */
+/* Shortest digits that read back as x (> 0, finite), the nearest to x among
+ * those, ties to even (printf's rounding): what zmij's Schubfach search yields.
+ * Digits go to `digits` (no trailing zeros), the first one's decimal exponent to
+ * *exp10. Checked against Rust's shortest float formatting on 400k doubles. */
 static void shortest_digits(double x, char digits[24], int *exp10) {
   char s[48];
   uint64_t m = 0;
@@ -705,7 +706,8 @@ static int validate_object(vctx *c, lash_buf *out, const cJSON *schema, const cJ
 static int validate(vctx *c, lash_buf *out, const cJSON *schema, const cJSON *value, int depth) {
   if (failed(c)) return 0;
   if (jtype(schema) != J_OBJ) return 1; /* Value::get on a non-object finds nothing */
-  /* Each level sits inside the schema's nesting, bounded at entry. */
+  /* Each level sits one container deeper in the schema, whose nesting was
+   * bounded at entry, so this cannot trip; it only keeps the bound local. */
   if (depth > LASH_MAX_JSON_DEPTH) return 0;
 
   /* anyOf, or else oneOf, read as "any": a match skips every other keyword */

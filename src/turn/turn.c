@@ -8,6 +8,7 @@
 #include "plugins/budget.h"
 #include "prompt/prompt.h"
 #include "session/session.h"
+#include "store/commit.h"
 #include "tools/schema.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -15,7 +16,7 @@
 
 #define BATCH_MAX 25
 
-enum { T_INPUT, T_ATTACH_WAIT, T_LLM_START, T_LLM_WAIT, T_TOOLS, T_DONE };
+enum { T_INPUT, T_ATTACH_WAIT, T_LLM_START, T_PROGRESS_WAIT, T_LLM_WAIT, T_TOOLS, T_DONE, T_COMMIT_WAIT };
 enum { SLOT_PENDING, SLOT_RUNNING, SLOT_DONE };
 
 /* One tool call: a model call (parent < 0) or a batch child (parent = index of
@@ -40,10 +41,10 @@ typedef struct {
   char turn_id[64];
   cJSON *input, *blob_ids, *turn_prompt, *model;
   cJSON *msgs;             /* this turn's new messages */
-  cJSON *tool_specs;
+  const cJSON *tool_specs; /* borrowed from the core */
+  const char *tools_json;  /* borrowed from the core */
   char *system_prompt;
-  char *system_json;       /* the System LLM message, rendered once per turn (or NULL) */
-  char *tools_json;        /* the tool specs as JSON text, once per turn */
+  char *system_json;       /* the System LLM message (or NULL) */
   int iteration, max_turns;
   lash_usage usage;
   uint32_t op;             /* llm / attachment op in flight */
@@ -54,6 +55,15 @@ typedef struct {
   cJSON *outcome, *errors, *tool_records;
   char *final_text;
   int had_tools, commit;
+  /* persistence (§2.9): what this turn has put in the store so far */
+  int persisted;           /* t->msgs already committed (progress commits) */
+  cJSON *done_nodes;       /* node records committed by this turn */
+  cJSON *pending_nodes;    /* node records of the commit in flight */
+  char leaf[40];           /* the active path's leaf as this turn sees it */
+  char pending_leaf[40];
+  double head;             /* the store's head revision as this turn knows it */
+  int replaced, pending_replace, progress_failed, tools_started;
+  cJSON *result;           /* the assembled result, sent once the final commit landed */
 } turn_t;
 
 /* ---- small JSON helpers -------------------------------------------------- */
@@ -278,11 +288,10 @@ static char *project_request(turn_t *t, size_t *len) {
   lash__buf_puts(&b, ",\"messages\":[");
   int first = 1;
   if (t->system_json) { lash__buf_puts(&b, t->system_json); first = 0; }
-  int n = cJSON_GetArraySize(s->messages);
   const cJSON *msg = s->messages ? s->messages->child : NULL;
-  for (int i = 0; i < n && msg; i++, msg = msg->next) {
+  for (size_t i = 0; msg; i++, msg = msg->next) {
     char *fresh = NULL;
-    const char *text = (size_t)i < s->nrendered ? s->rendered[i] : NULL;
+    const char *text = i < s->nrendered ? s->rendered[i] : NULL;
     if (!text) {
       int refs;
       text = fresh = render_message_text(&t->core->alloc, msg, atts, &refs);
@@ -635,6 +644,7 @@ static int tools_finished(turn_t *t) {
   if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(msg, "parts"))) cJSON_AddItemToArray(t->msgs, msg);
   else cJSON_Delete(msg);
   free_slots(t);
+  t->tools_started = 0;
   if (terminal) { cJSON_Delete(t->outcome); t->outcome = terminal; return T_DONE; }
   if (t->cancelled) { finish_stopped(t, "cancelled"); return T_DONE; }
   t->iteration++;
@@ -656,7 +666,7 @@ static int tools_finished(turn_t *t) {
 static int last_message_has_tool_result(turn_t *t) {
   int n = cJSON_GetArraySize(t->msgs);
   const cJSON *last = n ? cJSON_GetArrayItem(t->msgs, n - 1) : NULL;
-  if (!last) { n = cJSON_GetArraySize(t->s->messages); last = n ? cJSON_GetArrayItem(t->s->messages, n - 1) : NULL; }
+  if (!last && t->s->messages && t->s->messages->child) last = t->s->messages->child->prev; /* cJSON's tail */
   if (!last || !jstr(last, "role") || strcmp(jstr(last, "role"), "User")) return 0;
   const cJSON *p;
   cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(last, "parts"))
@@ -863,42 +873,191 @@ static cJSON *next_image(turn_t *t) {
   return NULL;
 }
 
-/* ---- finish: assemble, commit, report ------------------------------------ */
+/* ---- commits ------------------------------------------------------------- */
 
-static void finish(turn_t *t) {
+/* The RuntimeCommit for this turn's not-yet-persisted messages (§2.9). Final
+ * commits carry the turn state, usage delta and the (session, turn, hash) stamp. */
+/* Node records for this turn's not-yet-persisted messages, chained from the leaf. */
+static void make_pending_nodes(turn_t *t) {
+  cJSON_Delete(t->pending_nodes);
+  t->pending_nodes = cJSON_CreateArray();
+  snprintf(t->pending_leaf, sizeof t->pending_leaf, "%s", t->leaf);
+  char ts[48];
+  lash__rfc3339(t->core->sched.now_ms, ts);
+  int i = 0;
+  const cJSON *m;
+  cJSON_ArrayForEach(m, t->msgs) {
+    if (i++ < t->persisted) continue;
+    char nid[34];
+    lash__message_id(&t->core->rng, nid);
+    nid[0] = 'n';
+    cJSON_AddItemToArray(t->pending_nodes, lash__node_for_message(nid, t->pending_leaf, ts, m));
+    snprintf(t->pending_leaf, sizeof t->pending_leaf, "%s", nid);
+  }
+}
+
+static cJSON *build_commit(turn_t *t, int final) {
   lash_session *s = t->s;
-  if (!t->outcome) finish_stopped(t, "runtime_error");
-  const char *text = t->final_text ? t->final_text : "";
-  if (t->commit) {
-    if (t->final_text && *t->final_text) { /* materialise the assistant message (§2.9) */
-      char mid[34];
-      lash__message_id(&t->core->rng, mid);
-      cJSON *m = lash__message_new(mid, "Assistant");
-      lash__message_add_part(m, lash__part_new(mid, 0, "Prose", t->final_text));
-      cJSON_AddItemToArray(t->msgs, m);
-    }
-    while (cJSON_GetArraySize(t->msgs)) {
-      cJSON *m = cJSON_DetachItemFromArray(t->msgs, 0);
-      cJSON *atts = cJSON_CreateArray();
-      int refs = 0;
-      char *owned = render_message_text(&t->core->alloc, m, atts, &refs);
-      cJSON_Delete(atts);
-      if (refs) { lash__free(&t->core->alloc, owned); owned = NULL; }
-      /* keep the cache aligned with messages: one entry per committed message */
-      while (s->nrendered < (size_t)cJSON_GetArraySize(s->messages)) lash__session_cache_push(t->core, s, NULL);
-      lash__session_cache_push(t->core, s, owned);
-      cJSON_AddItemToArray(s->messages, m);
-    }
-    s->turn_index++;
-    lash__usage_add(&s->usage, &t->usage);
-    if (lash__usage_nonzero(&t->usage)) {
-      cJSON *entry = cJSON_CreateObject();
-      cJSON_AddStringToObject(entry, "source", "turn");
-      cJSON_AddStringToObject(entry, "model", jstr(t->model, "id") ? jstr(t->model, "id") : "");
-      cJSON_AddItemToObject(entry, "usage", lash__usage_json(&t->usage));
-      cJSON_AddItemToArray(s->ledger, entry);
+  make_pending_nodes(t);
+  cJSON *c = cJSON_CreateObject();
+  cJSON_AddStringToObject(c, "session_id", s->id);
+  if (t->head < 0) cJSON_AddNullToObject(c, "expected_head_revision");
+  else cJSON_AddNumberToObject(c, "expected_head_revision", t->head);
+  cJSON *config = cJSON_AddObjectToObject(c, "config");
+  cJSON_AddStringToObject(config, "provider_id", s->provider_id ? s->provider_id : "");
+  cJSON_AddItemToObject(config, "model", cJSON_Duplicate(t->model, 1));
+  cJSON_AddItemToObject(c, "agent_frames", cJSON_CreateArray());
+  cJSON_AddStringToObject(c, "current_agent_frame_id", "");
+  cJSON *graph = cJSON_AddObjectToObject(c, "graph");
+  t->pending_replace = (s->replace_required && !t->replaced) || t->head < 0;
+  if (t->pending_replace) { /* first commit, or after open_fresh: the whole graph */
+    cJSON *rf = cJSON_AddObjectToObject(graph, "ReplaceFull");
+    cJSON *nodes = cJSON_AddArrayToObject(rf, "nodes");
+    const cJSON *n;
+    if (!s->replace_required) cJSON_ArrayForEach(n, s->nodes) cJSON_AddItemToArray(nodes, cJSON_Duplicate(n, 1));
+    cJSON_ArrayForEach(n, t->done_nodes) cJSON_AddItemToArray(nodes, cJSON_Duplicate(n, 1));
+    cJSON_ArrayForEach(n, t->pending_nodes) cJSON_AddItemToArray(nodes, cJSON_Duplicate(n, 1));
+    if (*t->pending_leaf) cJSON_AddStringToObject(rf, "leaf_node_id", t->pending_leaf);
+    else cJSON_AddNullToObject(rf, "leaf_node_id");
+  } else if (!cJSON_GetArraySize(t->pending_nodes)) {
+    cJSON *u = cJSON_AddObjectToObject(graph, "Unchanged");
+    if (*t->pending_leaf) cJSON_AddStringToObject(u, "leaf_node_id", t->pending_leaf);
+    else cJSON_AddNullToObject(u, "leaf_node_id");
+  } else {
+    cJSON *ap = cJSON_AddObjectToObject(graph, "Append");
+    cJSON_AddItemToObject(ap, "nodes", cJSON_Duplicate(t->pending_nodes, 1));
+    cJSON_AddStringToObject(ap, "leaf_node_id", t->pending_leaf);
+  }
+  cJSON *ts_obj = cJSON_AddObjectToObject(cJSON_AddObjectToObject(c, "checkpoint"), "turn_state");
+  lash_usage total = s->usage;
+  if (final) lash__usage_add(&total, &t->usage);
+  cJSON_AddNumberToObject(ts_obj, "turn_index", (double)(s->turn_index + (final ? 1 : 0)));
+  cJSON_AddItemToObject(ts_obj, "token_usage", lash__usage_json(&total));
+  cJSON_AddItemToObject(ts_obj, "protocol_turn_options", cJSON_CreateObject());
+  cJSON *deltas = cJSON_AddArrayToObject(c, "usage_deltas");
+  if (final && lash__usage_nonzero(&t->usage)) {
+    cJSON *entry = cJSON_CreateObject();
+    cJSON_AddStringToObject(entry, "source", "turn");
+    cJSON_AddStringToObject(entry, "model", jstr(t->model, "id") ? jstr(t->model, "id") : "");
+    cJSON_AddItemToObject(entry, "usage", lash__usage_json(&t->usage));
+    cJSON_AddItemToArray(deltas, entry);
+  }
+  cJSON_AddNullToObject(c, "turn_commit");
+  cJSON_AddItemToObject(c, "completed_queue_claims", cJSON_CreateArray());
+  cJSON *atts = cJSON_AddArrayToObject(c, "committed_attachment_ids");
+  const cJSON *node;
+  cJSON_ArrayForEach(node, t->pending_nodes) {
+    const cJSON *part;
+    cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(lash__node_message(node), "parts")) {
+      const cJSON *ref = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(part, "attachment"), "reference");
+      if (jstr(ref, "id")) cJSON_AddItemToArray(atts, cJSON_CreateString(jstr(ref, "id")));
     }
   }
+  if (final) {
+    char hash[65];
+    if (lash__commit_hash(&t->core->alloc, c, hash)) {
+      cJSON *stamp = cJSON_CreateObject();
+      cJSON_AddStringToObject(stamp, "session_id", s->id);
+      cJSON_AddStringToObject(stamp, "turn_id", t->turn_id);
+      cJSON_AddStringToObject(stamp, "turn_commit_hash", hash);
+      cJSON_ReplaceItemInObjectCaseSensitive(c, "turn_commit", stamp);
+    }
+  }
+  return c;
+}
+
+/* Send a commit to the store; 0 if it could not be started. */
+static uint32_t start_commit(turn_t *t, int final) {
+  cJSON *c = build_commit(t, final);
+  char *body = cJSON_PrintUnformatted(c);
+  cJSON_Delete(c);
+  if (!body) return 0;
+  char header[96];
+  int hn = snprintf(header, sizeof header, "{\"op\":\"store.commit\",\"turn\":%u,\"final\":%s}", t->no,
+                    final ? "true" : "false");
+  uint32_t op = lash__task_start_op_body(&t->task, header, (size_t)hn, body, strlen(body));
+  cJSON_free(body);
+  return op;
+}
+
+/* The pending nodes are in the store: remember them. */
+static void commit_landed(turn_t *t, const char *payload, size_t len) {
+  cJSON *r = cJSON_ParseWithLength(payload, len);
+  const cJSON *rev = cJSON_GetObjectItemCaseSensitive(r, "head_revision");
+  t->head = cJSON_IsNumber(rev) ? rev->valuedouble : t->head + 1;
+  cJSON_Delete(r);
+  while (cJSON_GetArraySize(t->pending_nodes))
+    cJSON_AddItemToArray(t->done_nodes, cJSON_DetachItemFromArray(t->pending_nodes, 0));
+  snprintf(t->leaf, sizeof t->leaf, "%s", t->pending_leaf);
+  t->persisted = cJSON_GetArraySize(t->msgs);
+  if (t->pending_replace) t->replaced = 1;
+}
+
+/* Collect a progress commit's answer: 1 when it has settled (landed or failed,
+ * failures are ignored as lash ignores them: the final commit carries the nodes). */
+static int progress_settled(turn_t *t) {
+  int st;
+  char *payload = NULL;
+  size_t len;
+  if (lash__task_take_op(&t->task, t->op, &st, &payload, &len) != 1) return 0;
+  t->op = 0;
+  if (st == LASH_OP_OK) commit_landed(t, payload, len);
+  else t->progress_failed = 1;
+  lash__free(&t->core->alloc, payload);
+  return 1;
+}
+
+/* ---- finish: assemble, commit, report ------------------------------------ */
+
+/* Materialise the terminal assistant message (§2.9) before the final commit. */
+static void prepare_final(turn_t *t) {
+  if (!t->outcome) finish_stopped(t, "runtime_error");
+  if (t->commit && t->final_text && *t->final_text) {
+    char mid[34];
+    lash__message_id(&t->core->rng, mid);
+    cJSON *m = lash__message_new(mid, "Assistant");
+    lash__message_add_part(m, lash__part_new(mid, 0, "Prose", t->final_text));
+    cJSON_AddItemToArray(t->msgs, m);
+  }
+}
+
+/* The final commit landed (or there is no store): the session takes the turn. */
+static void apply_to_session(turn_t *t) {
+  lash_session *s = t->s;
+  if (t->replaced && s->replace_required) { cJSON_Delete(s->nodes); s->nodes = cJSON_CreateArray(); }
+  while (cJSON_GetArraySize(t->done_nodes)) cJSON_AddItemToArray(s->nodes, cJSON_DetachItemFromArray(t->done_nodes, 0));
+  lash__free(&t->core->alloc, s->leaf);
+  s->leaf = *t->leaf ? lash__strndup(&t->core->alloc, t->leaf, strlen(t->leaf)) : NULL;
+  if (s->has_store) s->head_revision = t->head;
+  if (t->replaced) s->replace_required = 0;
+  size_t count = (size_t)cJSON_GetArraySize(s->messages); /* once: cJSON counts by walking */
+  while (cJSON_GetArraySize(t->msgs)) {
+    cJSON *m = cJSON_DetachItemFromArray(t->msgs, 0);
+    cJSON *atts = cJSON_CreateArray();
+    int refs = 0;
+    char *owned = render_message_text(&t->core->alloc, m, atts, &refs);
+    cJSON_Delete(atts);
+    if (refs) { lash__free(&t->core->alloc, owned); owned = NULL; }
+    /* keep the cache aligned with messages: one entry per committed message */
+    while (s->nrendered < count) lash__session_cache_push(t->core, s, NULL);
+    lash__session_cache_push(t->core, s, owned);
+    cJSON_AddItemToArray(s->messages, m);
+    count++;
+  }
+  s->turn_index++;
+  lash__usage_add(&s->usage, &t->usage);
+  if (lash__usage_nonzero(&t->usage)) {
+    cJSON *entry = cJSON_CreateObject();
+    cJSON_AddStringToObject(entry, "source", "turn");
+    cJSON_AddStringToObject(entry, "model", jstr(t->model, "id") ? jstr(t->model, "id") : "");
+    cJSON_AddItemToObject(entry, "usage", lash__usage_json(&t->usage));
+    cJSON_AddItemToArray(s->ledger, entry);
+  }
+}
+
+static void report(turn_t *t) {
+  lash_session *s = t->s;
+  const char *text = t->final_text ? t->final_text : "";
   cJSON *res = cJSON_CreateObject();
   cJSON *state = cJSON_AddObjectToObject(res, "state");
   cJSON_AddStringToObject(state, "session_id", s->id);
@@ -922,7 +1081,30 @@ static void finish(turn_t *t) {
   cJSON_AddFalseToObject(ex, "had_code_execution");
   cJSON_AddItemToObject(res, "errors", t->errors);
   t->errors = NULL;
-  notify(t, "turn.done", "result", res);
+  cJSON *done = cJSON_CreateObject();
+  cJSON_AddItemToObject(done, "result", res);
+  if (s->head_revision >= 0) cJSON_AddNumberToObject(done, "head_revision", s->head_revision);
+  notify(t, "turn.done", "done", done);
+}
+
+/* A final commit the store refused: the turn fails, the session keeps its state. */
+static void report_commit_failure(turn_t *t, const char *payload, size_t len) {
+  cJSON *r = cJSON_ParseWithLength(payload, len);
+  const char *m = jstr(r, "message");
+  lash_buf b;
+  lash__buf_init(&b, &t->core->alloc);
+  lash__buf_printf(&b, "runtime turn error: store_commit_failed: %s", m ? m : "the session store rejected the commit");
+  cJSON *err = cJSON_CreateObject();
+  cJSON_AddStringToObject(err, "code", "Runtime");
+  cJSON_AddStringToObject(err, "runtime_code", "store_commit_failed");
+  cJSON_AddStringToObject(err, "message", b.data ? b.data : "runtime turn error: store_commit_failed");
+  const char *store_code = jstr(r, "code");
+  if (store_code) cJSON_AddStringToObject(err, "store_code", store_code);
+  lash__buf_free(&b);
+  cJSON_Delete(r);
+  cJSON *done = cJSON_CreateObject();
+  cJSON_AddItemToObject(done, "error", err);
+  notify(t, "turn.done", "done", done);
 }
 
 /* ---- the task ------------------------------------------------------------ */
@@ -985,6 +1167,12 @@ static int turn_resume(lash_task *task) {
       }
       case T_LLM_START: {
         if (t->cancelled) { finish_stopped(t, "cancelled"); t->state = T_DONE; break; }
+        /* progress commit (inline tier): resume-safe messages reach the store before
+         * the model is asked, so a crash loses nothing already decided */
+        if (t->s->has_store && !t->progress_failed && t->persisted < cJSON_GetArraySize(t->msgs)) {
+          t->op = start_commit(t, 0);
+          if (t->op) { t->state = T_PROGRESS_WAIT; return LASH_TASK_PARKED; }
+        }
         cJSON *f = cJSON_CreateObject();
         cJSON_AddNumberToObject(f, "protocol_iteration", t->iteration);
         emit(t, NULL, "model_request_started", f);
@@ -998,6 +1186,10 @@ static int turn_resume(lash_task *task) {
         t->state = T_LLM_WAIT;
         return LASH_TASK_PARKED;
       }
+      case T_PROGRESS_WAIT:
+        if (!progress_settled(t)) return LASH_TASK_PARKED;
+        t->state = T_LLM_START;
+        break;
       case T_LLM_WAIT: {
         int st;
         char *payload = NULL;
@@ -1010,14 +1202,47 @@ static int turn_resume(lash_task *task) {
         break;
       }
       case T_TOOLS: {
+        /* progress commit before the tools run: the assistant's calls are decided */
+        if (t->s->has_store && !t->progress_failed && !t->tools_started && t->persisted < cJSON_GetArraySize(t->msgs)) {
+          if (!t->op) t->op = start_commit(t, 0);
+          if (t->op && !progress_settled(t)) return LASH_TASK_PARKED;
+        }
+        t->tools_started = 1;
         if (t->cancelled) cancel_tools(t);
         if (!pump_tools(t)) return LASH_TASK_PARKED;
         t->state = tools_finished(t);
         break;
       }
       case T_DONE:
-        finish(t);
+        prepare_final(t);
+        if (!t->commit) { report(t); return LASH_TASK_DONE; }
+        if (t->s->has_store) {
+          t->op = start_commit(t, 1);
+          if (t->op) { t->state = T_COMMIT_WAIT; return LASH_TASK_PARKED; }
+          report_commit_failure(t, "{\"message\":\"could not start the commit\"}", 41);
+          return LASH_TASK_DONE;
+        }
+        make_pending_nodes(t); /* node records for the in-memory graph */
+        commit_landed(t, "{}", 2);
+        apply_to_session(t);
+        report(t);
         return LASH_TASK_DONE;
+      case T_COMMIT_WAIT: {
+        int st;
+        char *payload = NULL;
+        size_t len;
+        if (lash__task_take_op(task, t->op, &st, &payload, &len) != 1) return LASH_TASK_PARKED;
+        t->op = 0;
+        if (st == LASH_OP_OK) {
+          commit_landed(t, payload, len);
+          apply_to_session(t);
+          report(t);
+        } else {
+          report_commit_failure(t, payload, len);
+        }
+        lash__free(&t->core->alloc, payload);
+        return LASH_TASK_DONE;
+      }
     }
   }
 }
@@ -1032,14 +1257,14 @@ static void turn_destroy(lash_task *task) {
   cJSON_Delete(t->turn_prompt);
   cJSON_Delete(t->model);
   cJSON_Delete(t->msgs);
-  cJSON_Delete(t->tool_specs);
   cJSON_Delete(t->attach_items);
   cJSON_Delete(t->outcome);
   cJSON_Delete(t->errors);
   cJSON_Delete(t->tool_records);
+  cJSON_Delete(t->done_nodes);
+  cJSON_Delete(t->pending_nodes);
   lash__free(a, t->system_prompt);
   lash__free(a, t->system_json);
-  cJSON_free(t->tools_json);
   lash__free(a, t->final_text);
   lash__free(a, t);
 }
@@ -1140,7 +1365,15 @@ int lash__turn_start(lash_core *c, const cJSON *req, uint32_t *turn_no, lash_err
   t->msgs = cJSON_CreateArray();
   t->errors = cJSON_CreateArray();
   t->tool_records = cJSON_CreateArray();
-  t->tool_specs = tool_specs(c);
+  t->done_nodes = cJSON_CreateArray();
+  t->head = s->head_revision;
+  snprintf(t->leaf, sizeof t->leaf, "%s", s->leaf ? s->leaf : "");
+  if (!c->tool_specs) { /* depends on the config only */
+    c->tool_specs = tool_specs(c);
+    c->tools_json = c->tool_specs ? cJSON_PrintUnformatted(c->tool_specs) : NULL;
+  }
+  t->tool_specs = c->tool_specs;
+  t->tools_json = c->tools_json;
   const cJSON *mt = cJSON_GetObjectItemCaseSensitive(s->policy, "max_turns");
   t->max_turns = cJSON_IsNumber(mt) ? (int)mt->valuedouble : 0;
   t->cancelled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "cancelled"));
@@ -1148,33 +1381,42 @@ int lash__turn_start(lash_core *c, const cJSON *req, uint32_t *turn_no, lash_err
   if (tid) snprintf(t->turn_id, sizeof t->turn_id, "%s", tid);
   else lash__uuid4(&c->rng, t->turn_id);
 
-  /* system prompt: protocol preamble -> core layer -> session layer -> turn layer */
-  const char *tools[128];
-  size_t nt = 0;
-  cJSON_ArrayForEach(it, t->tool_specs) if (nt < 127) tools[nt++] = jstr(it, "name");
-  tools[nt] = NULL;
-  cJSON *preamble = lash__prompt_standard_preamble();
-  lash_prompt_ctx pctx = {preamble, lash__prompt_standard_execution_text(), tools};
-  const cJSON *layers[3] = {cJSON_GetObjectItemCaseSensitive(c->config, "prompt"), s->prompt,
-                            lash__json_is_nullish(prompt) ? NULL : prompt};
-  size_t plen;
-  t->system_prompt = lash__prompt_render(&c->alloc, &pctx, layers, 3, &plen, e);
-  cJSON_Delete(preamble);
-  if (!t->system_prompt) {
-    int code = e->code ? e->code : LASH_E_NOMEM;
-    turn_destroy(&t->task);
-    return code;
+  /* system prompt: protocol preamble -> core layer -> session layer -> turn layer;
+   * without a turn layer the session's rendering is reused */
+  int turn_layer = !lash__json_is_nullish(prompt);
+  if (!turn_layer && s->system_prompt) {
+    t->system_prompt = lash__strndup(&c->alloc, s->system_prompt, strlen(s->system_prompt));
+    if (s->system_json) t->system_json = lash__strndup(&c->alloc, s->system_json, strlen(s->system_json));
+  } else {
+    const char *tools[128];
+    size_t nt = 0;
+    cJSON_ArrayForEach(it, t->tool_specs) if (nt < 127) tools[nt++] = jstr(it, "name");
+    tools[nt] = NULL;
+    cJSON *preamble = lash__prompt_standard_preamble();
+    lash_prompt_ctx pctx = {preamble, lash__prompt_standard_execution_text(), tools};
+    const cJSON *layers[3] = {cJSON_GetObjectItemCaseSensitive(c->config, "prompt"), s->prompt, turn_layer ? prompt : NULL};
+    size_t plen;
+    t->system_prompt = lash__prompt_render(&c->alloc, &pctx, layers, 3, &plen, e);
+    cJSON_Delete(preamble);
+    if (!t->system_prompt) {
+      int code = e->code ? e->code : LASH_E_NOMEM;
+      turn_destroy(&t->task);
+      return code;
+    }
+    if (t->system_prompt[strspn(t->system_prompt, " \n\t\r")]) { /* the prompt itself, no "Runtime note:" */
+      cJSON *sys = cJSON_CreateObject();
+      cJSON_AddStringToObject(sys, "role", "System");
+      cJSON_AddItemToArray(cJSON_AddArrayToObject(sys, "blocks"), text_block(t->system_prompt));
+      char *text = cJSON_PrintUnformatted(sys);
+      t->system_json = text ? lash__strndup(&c->alloc, text, strlen(text)) : NULL;
+      cJSON_free(text);
+      cJSON_Delete(sys);
+    }
+    if (!turn_layer) {
+      s->system_prompt = lash__strndup(&c->alloc, t->system_prompt, strlen(t->system_prompt));
+      s->system_json = t->system_json ? lash__strndup(&c->alloc, t->system_json, strlen(t->system_json)) : NULL;
+    }
   }
-  if (t->system_prompt[strspn(t->system_prompt, " \n\t\r")]) { /* the prompt itself, no "Runtime note:" */
-    cJSON *sys = cJSON_CreateObject();
-    cJSON_AddStringToObject(sys, "role", "System");
-    cJSON_AddItemToArray(cJSON_AddArrayToObject(sys, "blocks"), text_block(t->system_prompt));
-    char *text = cJSON_PrintUnformatted(sys);
-    t->system_json = text ? lash__strndup(&c->alloc, text, strlen(text)) : NULL;
-    cJSON_free(text);
-    cJSON_Delete(sys);
-  }
-  t->tools_json = cJSON_PrintUnformatted(t->tool_specs);
   if (!t->input || !t->model || !t->msgs || !t->tool_specs) {
     turn_destroy(&t->task);
     return lash__err(e, LASH_E_NOMEM, NULL, NULL);

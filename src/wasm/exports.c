@@ -83,6 +83,12 @@ EXPORT(lash_session_open) int wasm_session_open(lash_core *c, const char *p, uin
 EXPORT(lash_session_read_view) int wasm_read_view(lash_core *c, const char *p, uint32_t n) {
   return lash_session_read_view(c, p, n);
 }
+EXPORT(lash_session_delete) int wasm_session_delete(lash_core *c, const char *p, uint32_t n) {
+  return lash_session_delete(c, p, n);
+}
+EXPORT(lash_session_close) int wasm_session_close(lash_core *c, const char *p, uint32_t n) {
+  return lash_session_close(c, p, n);
+}
 /* Returns the turn number (> 0), or minus the status on failure. */
 EXPORT(lash_turn_start) int wasm_turn_start(lash_core *c, const char *p, uint32_t n) {
   uint32_t no = 0;
