@@ -131,13 +131,22 @@ export const protocols: {
 export class InlineEffectHost implements Tiered {
   readonly durabilityTier: 'inline';
 }
-export class InMemorySessionStoreFactory implements Tiered { readonly durabilityTier: 'inline'; }
+export class InMemorySessionStoreFactory implements SessionStoreFactory {
+  readonly durabilityTier: 'inline';
+  createStore(req: Parameters<SessionStoreFactory['createStore']>[0]): Promise<SessionStore>;
+  openExistingStore(req: { session_id: string }): Promise<SessionStore | null>;
+  deleteSession(sessionId: string): Promise<void>;
+}
 export class InMemoryAttachmentStore implements Tiered {
   readonly durabilityTier: 'inline';
   put(bytes: Uint8Array, meta?: { media_type?: AttachmentRef['media_type']; width?: number; height?: number; label?: string }): Promise<AttachmentRef>;
   get(id: string): Promise<{ meta: AttachmentRef; bytes: Uint8Array }>;
 }
-export class InMemoryProcessExecutionEnvStore implements Tiered { readonly durabilityTier: 'inline'; }
+export class InMemoryProcessExecutionEnvStore implements ProcessExecutionEnvStore {
+  readonly durabilityTier: 'inline';
+  putProcessExecutionEnv(ref: string, bytes: Uint8Array): Promise<void>;
+  getProcessExecutionEnv(ref: string): Promise<Uint8Array | null>;
+}
 export class InMemoryTriggerStore implements Tiered { readonly durabilityTier: 'inline'; }
 export class InMemoryProcessRegistry implements Tiered { readonly durabilityTier: 'inline'; }
 export class InMemoryLashlangArtifactStore implements Tiered { readonly durabilityTier: 'inline'; }
@@ -344,3 +353,65 @@ export class RlmCore extends LashCore {
 
 /** Supply the wasm module yourself (e.g. workerd: `import wasm from 'lash-wasm/wasm'`). */
 export function configureWasm(source: WebAssembly.Module | BufferSource | Response | string | URL): void;
+
+// ---- stores (see docs/stores.md for the interface a custom store implements) ----
+
+export interface PersistedSessionRead {
+  session_id: string;
+  head_revision: number;
+  config: { provider_id: string; model: ModelSpecJson };
+  agent_frames: object[];
+  current_agent_frame_id: string;
+  graph: { nodes: object[]; leaf_node_id: string | null };
+  checkpoint_ref?: string;
+  checkpoint?: object;
+  token_ledger: { source: string; model: string; usage: TokenUsage }[];
+}
+export interface SessionStore {
+  readonly sessionId: string;
+  loadSession(scope: { type: 'full_graph' } | { type: 'active_path'; leaf_node_id?: string | null }): Promise<PersistedSessionRead | null>;
+  loadNode(nodeId: string): Promise<object | null>;
+  headRevision(): Promise<number | null>;
+  /** lash RuntimeCommit JSON; throws LashError HeadRevisionConflict / RuntimeTurnCommitConflict / SessionBindingMismatch / Backend. */
+  commitRuntimeState(commit: object): Promise<{ head_revision: number; checkpoint_ref: string; manifest: object }>;
+  saveSessionMeta(meta: object): Promise<void>;
+  loadSessionMeta(): Promise<object | null>;
+}
+export interface SessionStoreFactory extends Tiered {
+  createStore(req: { session_id: string; relation: { kind: 'root' } | { kind: 'child'; parent_session_id: string }; policy: object }): Promise<SessionStore>;
+  openExistingStore(req: { session_id: string }): Promise<SessionStore | null>;
+  deleteSession(sessionId: string): Promise<void>;
+}
+export interface AttachmentStore extends Tiered {
+  put(bytes: Uint8Array, meta?: { media_type?: AttachmentRef['media_type']; width?: number; height?: number; label?: string }): Promise<AttachmentRef>;
+  get(id: string): Promise<{ meta: AttachmentRef; bytes: Uint8Array }>;
+}
+export interface ProcessExecutionEnvStore extends Tiered {
+  putProcessExecutionEnv(ref: string, bytes: Uint8Array): Promise<void>;
+  getProcessExecutionEnv(ref: string): Promise<Uint8Array | null>;
+}
+export interface IndexedDbOptions {
+  dbName?: string;
+  /** Defaults to globalThis.indexedDB; Node passes fake-indexeddb's. */
+  indexedDB?: IDBFactory;
+  durability?: 'strict' | 'relaxed';
+}
+export class IndexedDbSessionStoreFactory implements SessionStoreFactory {
+  constructor(options?: IndexedDbOptions);
+  readonly durabilityTier: 'durable';
+  createStore(req: Parameters<SessionStoreFactory['createStore']>[0]): Promise<SessionStore>;
+  openExistingStore(req: { session_id: string }): Promise<SessionStore | null>;
+  deleteSession(sessionId: string): Promise<void>;
+}
+export class IndexedDbAttachmentStore implements AttachmentStore {
+  constructor(options?: IndexedDbOptions);
+  readonly durabilityTier: 'durable';
+  put(bytes: Uint8Array, meta?: object): Promise<AttachmentRef>;
+  get(id: string): Promise<{ meta: AttachmentRef; bytes: Uint8Array }>;
+}
+export class IndexedDbProcessExecutionEnvStore implements ProcessExecutionEnvStore {
+  constructor(options?: IndexedDbOptions);
+  readonly durabilityTier: 'durable';
+  putProcessExecutionEnv(ref: string, bytes: Uint8Array): Promise<void>;
+  getProcessExecutionEnv(ref: string): Promise<Uint8Array | null>;
+}

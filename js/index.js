@@ -12,3 +12,6 @@ export {
   InMemorySessionStoreFactory, InMemoryAttachmentStore, InMemoryProcessExecutionEnvStore, InMemoryTriggerStore,
   InMemoryProcessRegistry, InMemoryLiveReplayStore, InMemoryLashlangArtifactStore,
 } from './stores/memory.js';
+export {
+  IndexedDbSessionStoreFactory, IndexedDbAttachmentStore, IndexedDbProcessExecutionEnvStore,
+} from './stores/indexeddb.js';

@@ -1,7 +1,8 @@
 // In-memory stores and registries, tier 'inline' (lash's InMemory* types): their
 // data lives in this JavaScript realm and a crash loses it.
 
-import { activePath, planCommit } from './commit.js';
+import { LashError } from '../errors.js';
+import { SessionHead } from './replay.js';
 
 class InlineTiered {
   get durabilityTier() { return 'inline'; }
@@ -9,50 +10,33 @@ class InlineTiered {
 
 // One session's committed state (lash InMemorySessionStore).
 class InMemorySessionStore {
-  #head = { head_revision: null, stamps: new Map() };
-  #nodes = [];
-  #leaf = null;
-  #rest = null; // config, frames, checkpoint of the head
-  #ledger = [];
+  #model = new SessionHead();
   #tombstones = new Set();
   meta = null;
 
   constructor(sessionId) { this.sessionId = sessionId; }
   get durabilityTier() { return 'inline'; }
 
-  async headRevision() { return this.#head.head_revision; }
+  async headRevision() { return this.#model.head.head_revision; }
 
   async loadSession(scope = { type: 'full_graph' }) {
-    if (this.#head.head_revision === null) return null;
-    const nodes = scope.type === 'active_path'
-      ? activePath(this.#nodes, scope.leaf_node_id ?? this.#leaf, this.#tombstones)
-      : this.#nodes.filter((n) => !this.#tombstones.has(n.node_id));
-    return structuredClone({
-      session_id: this.sessionId, head_revision: this.#head.head_revision, config: this.#rest.config,
-      agent_frames: this.#rest.agent_frames, current_agent_frame_id: this.#rest.current_agent_frame_id,
-      graph: { nodes, leaf_node_id: this.#leaf }, checkpoint_ref: `checkpoint-${this.#head.head_revision}`,
-      checkpoint: this.#rest.checkpoint, token_ledger: this.#ledger,
-    });
+    const read = this.#model.read(this.sessionId, scope);
+    if (read) read.graph.nodes = read.graph.nodes.filter((n) => !this.#tombstones.has(n.node_id));
+    return read;
   }
 
   async loadNode(id) {
-    const n = this.#nodes.find((x) => x.node_id === id && !this.#tombstones.has(id));
+    const n = this.#model.nodes.find((x) => x.node_id === id && !this.#tombstones.has(id));
     return n ? structuredClone(n) : null;
   }
 
   async commitRuntimeState(commit) {
-    const plan = planCommit(this.sessionId, this.#head, commit);
+    const plan = this.#model.plan(this.sessionId, commit);
     if (plan.replay) return structuredClone(plan.replay);
-    // validated: apply in place (nothing below can fail)
-    const nodes = structuredClone(plan.graph.nodes);
-    if (plan.graph.kind === 'replace') { this.#nodes = nodes; this.#tombstones.clear(); }
-    else for (const n of nodes) { this.#nodes.push(n); this.#tombstones.delete(n.node_id); }
-    this.#leaf = plan.graph.leaf;
-    this.#ledger.push(...structuredClone(commit.usage_deltas ?? []));
-    this.#rest = structuredClone({ config: commit.config, agent_frames: commit.agent_frames ?? [],
-      current_agent_frame_id: commit.current_agent_frame_id ?? '', checkpoint: commit.checkpoint ?? null });
-    this.#head.head_revision = plan.revision;
-    if (plan.stamp) this.#head.stamps.set(plan.stamp.turn_id, { hash: plan.stamp.hash, result: plan.result });
+    const copy = structuredClone(commit); // validated: apply in place (nothing below can fail)
+    if (plan.graph.kind === 'replace') this.#tombstones.clear();
+    this.#model.apply({ ...plan, graph: { ...plan.graph, nodes: copy.graph.Append?.nodes ?? copy.graph.ReplaceFull?.nodes ?? [] } }, copy);
+    for (const n of plan.graph.nodes) this.#tombstones.delete(n.node_id);
     return structuredClone(plan.result);
   }
 
@@ -60,10 +44,10 @@ class InMemorySessionStore {
   async loadSessionMeta() { return this.meta && structuredClone(this.meta); }
   async tombstoneNodes(ids) { for (const id of ids) this.#tombstones.add(id); }
   async vacuum() {
-    const before = this.#nodes.length;
-    this.#nodes = this.#nodes.filter((n) => !this.#tombstones.has(n.node_id));
+    const before = this.#model.nodes.length;
+    this.#model.nodes = this.#model.nodes.filter((n) => !this.#tombstones.has(n.node_id));
     this.#tombstones.clear();
-    return { removed_node_count: before - this.#nodes.length };
+    return { removed_node_count: before - this.#model.nodes.length };
   }
 }
 
@@ -114,7 +98,7 @@ export class InMemoryAttachmentStore extends InlineTiered {
 
   async get(id) {
     const item = this.#items.get(id);
-    if (!item) throw new Error(`attachment \`${id}\` not found`);
+    if (!item) throw new LashError('NotFound', `attachment \`${id}\` not found`);
     return { meta: item.ref, bytes: item.bytes.slice() };
   }
 }
