@@ -21,7 +21,9 @@ export function attachCoreHost(instance, live) {
     const provider = run.provider;
     if (typeof provider.complete !== 'function')
       throw new Error(`provider \`${provider.kind}\` cannot be called from this runtime`);
-    return provider.complete(lazyJson(msg.body), { signal, sessionId: run.session.sessionId });
+    const entry = host.sessions.get(run.session.sessionId);
+    const history = typeof msg.history === 'number' ? { items: entry?.history ?? [], count: msg.history, at: msg.history_at } : null;
+    return provider.complete(lazyJson(msg.body, history), { signal, sessionId: run.session.sessionId });
   });
 
   instance.onOp('tool.call', async (msg, signal) => {
@@ -65,6 +67,10 @@ export function attachCoreHost(instance, live) {
     return result;
   });
 
+  // The core's renderings of committed messages, mirrored so requests can name them.
+  instance.onNotify('history.reset', (msg) => { mirrorOf(host, msg.session).history = []; });
+  instance.onNotify('history.push', (msg) => { mirrorOf(host, msg.session).history.push(utf8.decode(msg.body)); });
+
   instance.onNotify('activity', (msg) => turns.get(msg.turn)?.activity(msg.activity));
   instance.onNotify('turn.done', (msg) => {
     const run = turns.get(msg.turn);
@@ -88,9 +94,20 @@ export function attachCoreHost(instance, live) {
 const REQUEST_KEYS = ['model', 'messages', 'attachments', 'tools', 'tool_choice', 'model_variant', 'generation',
   'session_id', 'output_spec'];
 const utf8 = new TextDecoder();
-function lazyJson(bytes) {
+function lazyJson(bytes, history) {
+  // history: the mirrored renderings (the array is replaced on reset, so holding it is safe)
+  const items = history?.items, count = history?.count ?? 0;
   let parsed = null;
-  const get = () => (parsed ??= JSON.parse(utf8.decode(bytes)));
+  const get = () => {
+    if (parsed) return parsed;
+    parsed = JSON.parse(utf8.decode(bytes));
+    if (history) {
+      const past = [];
+      for (let i = 0; i < count; i++) if (items[i]) past.push(JSON.parse(items[i]));
+      parsed.messages.splice(history.at, 0, ...past);
+    }
+    return parsed;
+  };
   const obj = {};
   for (const key of REQUEST_KEYS) {
     Object.defineProperty(obj, key, { enumerable: true, configurable: true, get: () => get()[key] });
@@ -123,6 +140,13 @@ async function refreshIfStale(instance, live, sessionId) {
   const loaded = await loadForOpen(entry.store, live.residency);
   if (callCore(instance, 'lash_session_open', { session_id: sessionId, refresh: true, loaded }) !== 0) throw instance.lastError();
   entry.head = loaded?.head_revision ?? null;
+}
+
+function mirrorOf(host, sessionId) {
+  let entry = host.sessions.get(sessionId);
+  if (!entry) host.sessions.set(sessionId, (entry = { store: null, head: null, handles: 0, fresh: false }));
+  entry.history ??= [];
+  return entry;
 }
 
 function callCore(instance, fn, request) {
@@ -197,8 +221,11 @@ export class SessionBuilder {
     if (callCore(instance, 'lash_session_open', req) !== 0) throw instance.lastError();
     const entry = instance.host.sessions.get(id);
     // an open_fresh session ignores the stored head until its first commit replaces it
-    if (entry) { entry.store = store; entry.head = loaded?.head_revision ?? entry.head; entry.handles++; entry.fresh = fresh; }
-    else instance.host.sessions.set(id, { store, head: loaded?.head_revision ?? null, handles: 1, fresh });
+    const mirror = mirrorOf(instance.host, id); // created by the core's history.reset if new
+    mirror.store = store;
+    mirror.head = loaded?.head_revision ?? mirror.head ?? null;
+    mirror.handles = (entry ? mirror.handles : 0) + 1;
+    mirror.fresh = fresh;
     return new LashSession(instance, this.#live, id, this.#provider ?? this.#live.provider, this.#parent);
   }
 }

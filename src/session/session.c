@@ -5,6 +5,8 @@
 
 #include "core/core.h"
 #include "store/commit.h"
+#include "turn/render.h"
+#include "util/buf.h"
 #include "util/alloc.h"
 
 lash_session *lash__session_find(lash_core *c, const char *id) {
@@ -13,14 +15,41 @@ lash_session *lash__session_find(lash_core *c, const char *id) {
   return NULL;
 }
 
+static void mirror_reset(lash_core *c, lash_session *s);
+
 static void cache_clear(lash_core *c, lash_session *s) {
+  mirror_reset(c, s);
   for (size_t i = 0; i < s->nrendered; i++) lash__free(&c->alloc, s->rendered[i]);
   lash__free(&c->alloc, s->rendered);
   s->rendered = NULL;
   s->nrendered = s->rendered_cap = 0;
 }
 
+static void mirror_reset(lash_core *c, lash_session *s) {
+  lash_buf b;
+  lash__buf_init(&b, &c->alloc);
+  lash__buf_puts(&b, "{\"op\":\"history.reset\",\"session\":");
+  lash__buf_json_string(&b, s->id, strlen(s->id));
+  lash__buf_puts(&b, "}");
+  if (b.data) lash__sched_notify(&c->sched, b.data, b.len);
+  lash__buf_free(&b);
+  s->mirrored = 1;
+}
+
+static void mirror_push(lash_core *c, lash_session *s, const char *text) {
+  if (!s->mirrored) return;
+  if (!text) { s->mirrored = 0; return; } /* an attachment-bearing message: requests carry history again */
+  lash_buf b;
+  lash__buf_init(&b, &c->alloc);
+  lash__buf_puts(&b, "{\"op\":\"history.push\",\"session\":");
+  lash__buf_json_string(&b, s->id, strlen(s->id));
+  lash__buf_puts(&b, "}");
+  if (b.data) c->sched.host->call(c->sched.host->ud, 0, b.data, b.len, text, strlen(text));
+  lash__buf_free(&b);
+}
+
 int lash__session_cache_push(lash_core *c, lash_session *s, char *text) {
+  mirror_push(c, s, text);
   if (s->nrendered == s->rendered_cap) {
     size_t cap = s->rendered_cap ? s->rendered_cap * 2 : 16;
     char **n = lash__realloc(&c->alloc, s->rendered, cap * sizeof *n);
@@ -89,6 +118,15 @@ static int load_state(lash_core *c, lash_session *s, const cJSON *loaded, lash_e
   if (cJSON_IsString(leaf)) s->leaf = lash__strndup(&c->alloc, leaf->valuestring, strlen(leaf->valuestring));
   cJSON_Delete(s->messages);
   s->messages = lash__active_path_messages(s->nodes, s->leaf);
+  const cJSON *m;
+  cJSON_ArrayForEach(m, s->messages) { /* render once now; requests then reuse it */
+    cJSON *atts = cJSON_CreateArray();
+    int refs = 0;
+    char *text = lash__render_message_text(&c->alloc, m, atts, &refs);
+    cJSON_Delete(atts);
+    if (refs) { lash__free(&c->alloc, text); text = NULL; }
+    lash__session_cache_push(c, s, text);
+  }
   s->head_revision = num_or(loaded, "head_revision", -1);
   const cJSON *ts = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(loaded, "checkpoint"), "turn_state");
   s->turn_index = (uint64_t)num_or(ts, "turn_index", 0);
@@ -146,6 +184,7 @@ int lash__session_open(lash_core *c, const cJSON *req, lash_err *e) {
     const char *p = cJSON_IsString(pid) ? pid->valuestring : "";
     s->provider_id = lash__strndup(&c->alloc, p, strlen(p));
     session_reset(c, s);
+    mirror_reset(c, s);
     s->next = c->sessions;
     c->sessions = s;
   } else if (fresh) {

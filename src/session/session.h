@@ -26,6 +26,10 @@ typedef struct lash_session {
   double head_revision;       /* the store's head revision; < 0 before the first commit */
   int has_store;              /* commits go to a host store */
   int replace_required;       /* next commit replaces the whole graph (open_fresh) */
+  /* The host mirrors the renderings of committed messages ({"op":"history.push"}),
+   * so a model request names the history instead of carrying it. Off once a
+   * message references attachments (its rendering depends on the request). */
+  int mirrored;
   char *system_prompt;        /* rendered from the core and session layers (turns without their own layer) */
   char *system_json;
   uint64_t turn_index;
@@ -41,7 +45,8 @@ cJSON *lash__session_read_view(const lash_session *s);
 /* Drop a session's state (deletion); refused while a turn runs. */
 int lash__session_forget(lash_core *c, const char *id, lash_err *e);
 void lash__sessions_free(lash_core *c);
-/* Append the rendering of the next committed message (text owned, may be NULL). */
+/* Append the rendering of the next committed message (text owned, may be NULL:
+ * rendered per request); also hands it to the host mirror. */
 int lash__session_cache_push(lash_core *c, lash_session *s, char *text);
 
 cJSON *lash__usage_json(const lash_usage *u);

@@ -10,6 +10,7 @@
 #include "session/session.h"
 #include "store/commit.h"
 #include "tools/schema.h"
+#include "turn/render.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/ids.h"
@@ -184,97 +185,6 @@ static void finish_text(turn_t *t, const char *text) {
 
 /* ---- request projection (lash ChatContextProjector + structured prompt) -- */
 
-static cJSON *text_block(const char *text) {
-  cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "Text");
-  cJSON_AddStringToObject(in, "text", text);
-  cJSON_AddNullToObject(in, "response_meta");
-  cJSON_AddFalseToObject(in, "cache_breakpoint");
-  return b;
-}
-
-static void render_message(const lash_allocator *a, cJSON *out_msgs, cJSON *attachments, const cJSON *msg) {
-  const char *role = jstr(msg, "role");
-  if (!role) return;
-  int system = !strcmp(role, "System"), event = !strcmp(role, "Event"), user = !strcmp(role, "User");
-  cJSON *blocks = cJSON_CreateArray();
-  const cJSON *part;
-  cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(msg, "parts")) {
-    const char *kind = jstr(part, "kind"), *content = jstr(part, "content");
-    if (!kind) continue;
-    if (!content) content = "";
-    if (!strcmp(kind, "Reasoning")) {
-      const cJSON *meta = cJSON_GetObjectItemCaseSensitive(part, "reasoning_meta");
-      if (!cJSON_IsObject(meta) || !meta->child) continue;
-      cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "Reasoning");
-      cJSON_AddStringToObject(in, "text", content);
-      cJSON_AddItemToObject(in, "replay", cJSON_Duplicate(meta, 1));
-      cJSON_AddItemToArray(blocks, b);
-    } else if (!strcmp(kind, "ToolCall")) {
-      cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "ToolCall");
-      const char *cid = jstr(part, "tool_call_id"), *tn = jstr(part, "tool_name");
-      cJSON_AddStringToObject(in, "call_id", cid ? cid : "");
-      cJSON_AddStringToObject(in, "tool_name", tn ? tn : "");
-      cJSON_AddStringToObject(in, "input_json", content);
-      const cJSON *rp = cJSON_GetObjectItemCaseSensitive(part, "tool_replay");
-      cJSON_AddItemToObject(in, "replay", rp ? cJSON_Duplicate(rp, 1) : cJSON_CreateNull());
-      cJSON_AddItemToArray(blocks, b);
-    } else if (!strcmp(kind, "ToolResult")) {
-      cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "ToolResult");
-      const char *cid = jstr(part, "tool_call_id"), *tn = jstr(part, "tool_name");
-      cJSON_AddStringToObject(in, "call_id", cid ? cid : "");
-      cJSON_AddStringToObject(in, "content", content);
-      if (tn) cJSON_AddStringToObject(in, "tool_name", tn);
-      else cJSON_AddNullToObject(in, "tool_name");
-      cJSON_AddItemToArray(blocks, b);
-    } else if (!strcmp(kind, "Image") && user && cJSON_GetObjectItemCaseSensitive(part, "attachment")) {
-      cJSON *ref = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(part, "attachment"), "reference");
-      cJSON *att = cJSON_CreateObject();
-      cJSON_AddStringToObject(att, "mime", "image/png");
-      cJSON_AddItemToObject(att, "data", cJSON_CreateArray());
-      cJSON_AddItemToObject(att, "reference", cJSON_Duplicate(ref, 1));
-      int idx = cJSON_GetArraySize(attachments);
-      cJSON_AddItemToArray(attachments, att);
-      cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "Image");
-      cJSON_AddNumberToObject(in, "attachment_idx", idx);
-      cJSON_AddItemToArray(blocks, b);
-    } else {
-      lash_buf text;
-      lash__buf_init(&text, a);
-      if (system) lash__buf_puts(&text, "Runtime note:\n");
-      if (event) lash__buf_puts(&text, "Runtime event:\n");
-      size_t prefix = text.len;
-      if (!strcmp(kind, "Image")) lash__buf_puts(&text, "[Image attached]");
-      else if (system && !strcmp(kind, "Output")) lash__buf_printf(&text, "<output>\n%s\n</output>", content);
-      else if (system && !strcmp(kind, "Error")) lash__buf_printf(&text, "<error>\n%s\n</error>", content);
-      else lash__buf_puts(&text, content);
-      int blank = 1;
-      for (size_t i = prefix; i < text.len; i++)
-        if (text.data[i] != ' ' && text.data[i] != '\n' && text.data[i] != '\t' && text.data[i] != '\r') { blank = 0; break; }
-      if (!blank) cJSON_AddItemToArray(blocks, text_block(text.data));
-      lash__buf_free(&text);
-    }
-  }
-  if (!cJSON_GetArraySize(blocks)) { cJSON_Delete(blocks); return; }
-  cJSON *m = cJSON_CreateObject();
-  cJSON_AddStringToObject(m, "role", system ? "System" : (!strcmp(role, "Assistant") ? "Assistant" : "User"));
-  cJSON_AddItemToObject(m, "blocks", blocks);
-  cJSON_AddItemToArray(out_msgs, m);
-}
-
-/* One message as LLM message JSON text ("" when it renders to nothing); NULL
- * with *refs_attachments set when it carries images (rendered per request). */
-static char *render_message_text(const lash_allocator *a, const cJSON *msg, cJSON *atts, int *refs_attachments) {
-  cJSON *arr = cJSON_CreateArray();
-  int before = cJSON_GetArraySize(atts);
-  render_message(a, arr, atts, msg);
-  *refs_attachments = cJSON_GetArraySize(atts) != before;
-  char *text = cJSON_GetArraySize(arr) ? cJSON_PrintUnformatted(cJSON_GetArrayItem(arr, 0)) : NULL;
-  cJSON_Delete(arr);
-  char *out = text ? lash__strndup(a, text, strlen(text)) : lash__strndup(a, "", 0);
-  cJSON_free(text);
-  return out;
-}
-
 /* The LlmRequest JSON text: committed history comes from the session's cache,
  * so a request costs one copy per message however long the session grows. */
 static char *project_request(turn_t *t, size_t *len) {
@@ -288,13 +198,14 @@ static char *project_request(turn_t *t, size_t *len) {
   lash__buf_puts(&b, ",\"messages\":[");
   int first = 1;
   if (t->system_json) { lash__buf_puts(&b, t->system_json); first = 0; }
-  const cJSON *msg = s->messages ? s->messages->child : NULL;
+  /* a mirrored history is named in the header, not copied (see session.h) */
+  const cJSON *msg = s->messages && !s->mirrored ? s->messages->child : NULL;
   for (size_t i = 0; msg; i++, msg = msg->next) {
     char *fresh = NULL;
     const char *text = i < s->nrendered ? s->rendered[i] : NULL;
     if (!text) {
       int refs;
-      text = fresh = render_message_text(&t->core->alloc, msg, atts, &refs);
+      text = fresh = lash__render_message_text(&t->core->alloc, msg, atts, &refs);
     }
     if (text && *text) {
       if (!first) lash__buf_puts(&b, ",");
@@ -305,7 +216,7 @@ static char *project_request(turn_t *t, size_t *len) {
   }
   cJSON_ArrayForEach(msg, t->msgs) {
     int refs;
-    char *text = render_message_text(&t->core->alloc, msg, atts, &refs);
+    char *text = lash__render_message_text(&t->core->alloc, msg, atts, &refs);
     if (text && *text) {
       if (!first) lash__buf_puts(&b, ",");
       lash__buf_puts(&b, text);
@@ -1035,7 +946,7 @@ static void apply_to_session(turn_t *t) {
     cJSON *m = cJSON_DetachItemFromArray(t->msgs, 0);
     cJSON *atts = cJSON_CreateArray();
     int refs = 0;
-    char *owned = render_message_text(&t->core->alloc, m, atts, &refs);
+    char *owned = lash__render_message_text(&t->core->alloc, m, atts, &refs);
     cJSON_Delete(atts);
     if (refs) { lash__free(&t->core->alloc, owned); owned = NULL; }
     /* keep the cache aligned with messages: one entry per committed message */
@@ -1176,8 +1087,11 @@ static int turn_resume(lash_task *task) {
         cJSON *f = cJSON_CreateObject();
         cJSON_AddNumberToObject(f, "protocol_iteration", t->iteration);
         emit(t, NULL, "model_request_started", f);
-        char header[64];
-        int hn = snprintf(header, sizeof header, "{\"op\":\"llm.call\",\"turn\":%u}", t->no);
+        char header[160];
+        int hn = t->s->mirrored
+                     ? snprintf(header, sizeof header, "{\"op\":\"llm.call\",\"turn\":%u,\"history\":%zu,\"history_at\":%d}",
+                                t->no, t->s->nrendered, t->system_json ? 1 : 0)
+                     : snprintf(header, sizeof header, "{\"op\":\"llm.call\",\"turn\":%u}", t->no);
         size_t blen;
         char *body = project_request(t, &blen);
         t->op = body ? lash__task_start_op_body(task, header, (size_t)hn, body, blen) : 0;
@@ -1406,7 +1320,7 @@ int lash__turn_start(lash_core *c, const cJSON *req, uint32_t *turn_no, lash_err
     if (t->system_prompt[strspn(t->system_prompt, " \n\t\r")]) { /* the prompt itself, no "Runtime note:" */
       cJSON *sys = cJSON_CreateObject();
       cJSON_AddStringToObject(sys, "role", "System");
-      cJSON_AddItemToArray(cJSON_AddArrayToObject(sys, "blocks"), text_block(t->system_prompt));
+      cJSON_AddItemToArray(cJSON_AddArrayToObject(sys, "blocks"), lash__text_block(t->system_prompt));
       char *text = cJSON_PrintUnformatted(sys);
       t->system_json = text ? lash__strndup(&c->alloc, text, strlen(text)) : NULL;
       cJSON_free(text);

@@ -1,0 +1,103 @@
+#include "turn/render.h"
+
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/buf.h"
+
+static const char *jstr(const cJSON *o, const char *k) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+cJSON *lash__text_block(const char *text) {
+  cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "Text");
+  cJSON_AddStringToObject(in, "text", text);
+  cJSON_AddNullToObject(in, "response_meta");
+  cJSON_AddFalseToObject(in, "cache_breakpoint");
+  return b;
+}
+
+void lash__render_message(const lash_allocator *a, cJSON *out_msgs, cJSON *attachments, const cJSON *msg) {
+  const char *role = jstr(msg, "role");
+  if (!role) return;
+  int system = !strcmp(role, "System"), event = !strcmp(role, "Event"), user = !strcmp(role, "User");
+  cJSON *blocks = cJSON_CreateArray();
+  const cJSON *part;
+  cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(msg, "parts")) {
+    const char *kind = jstr(part, "kind"), *content = jstr(part, "content");
+    if (!kind) continue;
+    if (!content) content = "";
+    if (!strcmp(kind, "Reasoning")) {
+      const cJSON *meta = cJSON_GetObjectItemCaseSensitive(part, "reasoning_meta");
+      if (!cJSON_IsObject(meta) || !meta->child) continue;
+      cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "Reasoning");
+      cJSON_AddStringToObject(in, "text", content);
+      cJSON_AddItemToObject(in, "replay", cJSON_Duplicate(meta, 1));
+      cJSON_AddItemToArray(blocks, b);
+    } else if (!strcmp(kind, "ToolCall")) {
+      cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "ToolCall");
+      const char *cid = jstr(part, "tool_call_id"), *tn = jstr(part, "tool_name");
+      cJSON_AddStringToObject(in, "call_id", cid ? cid : "");
+      cJSON_AddStringToObject(in, "tool_name", tn ? tn : "");
+      cJSON_AddStringToObject(in, "input_json", content);
+      const cJSON *rp = cJSON_GetObjectItemCaseSensitive(part, "tool_replay");
+      cJSON_AddItemToObject(in, "replay", rp ? cJSON_Duplicate(rp, 1) : cJSON_CreateNull());
+      cJSON_AddItemToArray(blocks, b);
+    } else if (!strcmp(kind, "ToolResult")) {
+      cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "ToolResult");
+      const char *cid = jstr(part, "tool_call_id"), *tn = jstr(part, "tool_name");
+      cJSON_AddStringToObject(in, "call_id", cid ? cid : "");
+      cJSON_AddStringToObject(in, "content", content);
+      if (tn) cJSON_AddStringToObject(in, "tool_name", tn);
+      else cJSON_AddNullToObject(in, "tool_name");
+      cJSON_AddItemToArray(blocks, b);
+    } else if (!strcmp(kind, "Image") && user && cJSON_GetObjectItemCaseSensitive(part, "attachment")) {
+      cJSON *ref = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(part, "attachment"), "reference");
+      cJSON *att = cJSON_CreateObject();
+      cJSON_AddStringToObject(att, "mime", "image/png");
+      cJSON_AddItemToObject(att, "data", cJSON_CreateArray());
+      cJSON_AddItemToObject(att, "reference", cJSON_Duplicate(ref, 1));
+      int idx = cJSON_GetArraySize(attachments);
+      cJSON_AddItemToArray(attachments, att);
+      cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "Image");
+      cJSON_AddNumberToObject(in, "attachment_idx", idx);
+      cJSON_AddItemToArray(blocks, b);
+    } else {
+      lash_buf text;
+      lash__buf_init(&text, a);
+      if (system) lash__buf_puts(&text, "Runtime note:\n");
+      if (event) lash__buf_puts(&text, "Runtime event:\n");
+      size_t prefix = text.len;
+      if (!strcmp(kind, "Image")) lash__buf_puts(&text, "[Image attached]");
+      else if (system && !strcmp(kind, "Output")) lash__buf_printf(&text, "<output>\n%s\n</output>", content);
+      else if (system && !strcmp(kind, "Error")) lash__buf_printf(&text, "<error>\n%s\n</error>", content);
+      else lash__buf_puts(&text, content);
+      int blank = 1;
+      for (size_t i = prefix; i < text.len; i++)
+        if (text.data[i] != ' ' && text.data[i] != '\n' && text.data[i] != '\t' && text.data[i] != '\r') { blank = 0; break; }
+      if (!blank) cJSON_AddItemToArray(blocks, lash__text_block(text.data));
+      lash__buf_free(&text);
+    }
+  }
+  if (!cJSON_GetArraySize(blocks)) { cJSON_Delete(blocks); return; }
+  cJSON *m = cJSON_CreateObject();
+  cJSON_AddStringToObject(m, "role", system ? "System" : (!strcmp(role, "Assistant") ? "Assistant" : "User"));
+  cJSON_AddItemToObject(m, "blocks", blocks);
+  cJSON_AddItemToArray(out_msgs, m);
+}
+
+/* One message as LLM message JSON text ("" when it renders to nothing); NULL
+ * with *refs_attachments set when it carries images (rendered per request). */
+char *lash__render_message_text(const lash_allocator *a, const cJSON *msg, cJSON *atts, int *refs_attachments) {
+  cJSON *arr = cJSON_CreateArray();
+  int before = cJSON_GetArraySize(atts);
+  lash__render_message(a, arr, atts, msg);
+  *refs_attachments = cJSON_GetArraySize(atts) != before;
+  char *text = cJSON_GetArraySize(arr) ? cJSON_PrintUnformatted(cJSON_GetArrayItem(arr, 0)) : NULL;
+  cJSON_Delete(arr);
+  char *out = text ? lash__strndup(a, text, strlen(text)) : lash__strndup(a, "", 0);
+  cJSON_free(text);
+  return out;
+}
+
