@@ -1,0 +1,87 @@
+/* Framing as lash's SseBuffer reads it (lash-llm-transport streaming.rs): lines
+ * split on LF (a CR before it dropped), `data:` payloads trimmed and joined with
+ * '\n', any line that trims to empty ends the event, events with no data are not
+ * delivered, everything else (`event:`, `id:`, comments) is ignored, and at the end
+ * the unterminated remainder is trimmed and read as a last data line. */
+#include "provider/sse.h"
+
+#include <string.h>
+
+void lash__sse_init(lash_sse *s, const lash_allocator *a, size_t max_event) {
+  memset(s, 0, sizeof *s);
+  lash__buf_init(&s->line, a);
+  lash__buf_init(&s->data, a);
+  s->max_event = max_event;
+}
+
+void lash__sse_free(lash_sse *s) {
+  lash__buf_free(&s->line);
+  lash__buf_free(&s->data);
+}
+
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
+
+static void trim(const char **p, size_t *n) {
+  while (*n && is_space(**p)) { (*p)++; (*n)--; }
+  while (*n && is_space((*p)[*n - 1])) (*n)--;
+}
+
+static int dispatch(lash_sse *s, lash_sse_event_fn fn, void *ud) {
+  int rc = LASH_OK;
+  if (s->data.len) rc = fn(ud, s->data.data, s->data.len);
+  s->data.len = 0;
+  if (s->data.data) s->data.data[0] = '\0';
+  return rc;
+}
+
+static int add_data(lash_sse *s, const char *p, size_t n) {
+  trim(&p, &n);
+  if (s->data.len + n + 1 > s->max_event) return LASH_E_INVALID_ARGUMENT;
+  if (s->data.len && !lash__buf_append(&s->data, "\n", 1)) return LASH_E_NOMEM;
+  if (!lash__buf_append(&s->data, p, n)) return LASH_E_NOMEM;
+  return LASH_OK;
+}
+
+/* One complete line (LF and a preceding CR removed). */
+static int on_line(lash_sse *s, lash_sse_event_fn fn, void *ud) {
+  const char *l = s->line.data ? s->line.data : "";
+  size_t n = s->line.len;
+  if (n && l[n - 1] == '\r') n--;
+  int rc = LASH_OK;
+  if (n >= 5 && !memcmp(l, "data:", 5)) rc = add_data(s, l + 5, n - 5);
+  else {
+    const char *t = l;
+    size_t tn = n;
+    trim(&t, &tn);
+    if (!tn) rc = dispatch(s, fn, ud); /* a line that trims to empty ends the event */
+  }
+  s->line.len = 0;
+  if (s->line.data) s->line.data[0] = '\0';
+  return rc;
+}
+
+int lash__sse_feed(lash_sse *s, const char *bytes, size_t len, lash_sse_event_fn fn, void *ud) {
+  size_t start = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (bytes[i] != '\n') continue;
+    if (s->line.len + (i - start) > s->max_event) return LASH_E_INVALID_ARGUMENT;
+    if (!lash__buf_append(&s->line, bytes + start, i - start)) return LASH_E_NOMEM;
+    int rc = on_line(s, fn, ud);
+    if (rc) return rc;
+    start = i + 1;
+  }
+  if (s->line.len + (len - start) > s->max_event) return LASH_E_INVALID_ARGUMENT;
+  if (len > start && !lash__buf_append(&s->line, bytes + start, len - start)) return LASH_E_NOMEM;
+  return LASH_OK;
+}
+
+int lash__sse_finish(lash_sse *s, lash_sse_event_fn fn, void *ud) {
+  const char *p = s->line.data ? s->line.data : "";
+  size_t n = s->line.len;
+  trim(&p, &n);
+  int rc = LASH_OK;
+  if (n >= 5 && !memcmp(p, "data:", 5)) rc = add_data(s, p + 5, n - 5);
+  s->line.len = 0;
+  if (!rc) rc = dispatch(s, fn, ud);
+  return rc;
+}
