@@ -71,4 +71,6 @@ if [ -f package-lock.json ]; then
     npm install --no-save --no-audit --no-fund --loglevel=error
   fi
 fi
+# --- the wasm core the package loads (incremental; the main job needs it) --------
+bash scripts/build.sh wasm
 say "done"
