@@ -2,7 +2,7 @@
 // per-turn and per-commit latency with IndexedDB durability strict vs relaxed.
 // Run: node bench/idb-latency.mjs  (BENCH_TURNS, default 40)
 import { chromium } from 'playwright-core';
-import { startServer } from '../wasm-tests/browser/server.mjs';
+import { startServer } from '../web-demo/server.mjs';
 
 const server = await startServer();
 const browser = await chromium.launch({ executablePath: process.env.LASH_CHROMIUM ?? '/usr/bin/chromium',

@@ -2,7 +2,7 @@
 // playwright-core. The store contract holds on Chromium's IndexedDB, and a page
 // reloaded mid-turn reopens the session at its last commit.
 import { chromium } from 'playwright-core';
-import { startServer } from './browser/server.mjs';
+import { startServer } from '../web-demo/server.mjs';
 
 const CHROMIUM = process.env.LASH_CHROMIUM ?? '/usr/bin/chromium';
 let server, browser;

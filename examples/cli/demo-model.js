@@ -17,7 +17,7 @@ export class OfflineDemoModel {
     if (result) {
       const text = result.tool_name === 'calculator'
         ? (result.content.startsWith('[Tool execution failed]') ? `I could not compute that: ${result.content.split('\n')[1] ?? ''}` : `The answer is ${result.content}.`)
-        : `It is ${result.content} (UTC).`;
+        : result.tool_name === 'wait' ? `Done waiting (${result.content}).` : `It is ${result.content} (UTC).`;
       return reply(text, usage);
     }
     const ask = [...messages].reverse().find((m) => m.role === 'User');
@@ -25,6 +25,8 @@ export class OfflineDemoModel {
     const expr = question.match(ARITH)?.[1];
     if (expr) return call('calculator', { expression: expr.trim() }, usage);
     if (/\b(time|date|clock|today|now)\b/i.test(question)) return call('now', {}, usage);
+    const wait = question.match(/\b(?:wait|sleep)\s+(\d+(?:\.\d+)?)/i);
+    if (wait) return call('wait', { seconds: Number(wait[1]) }, usage);
     const turns = messages.filter((m) => m.role === 'User' && m.blocks.some((b) => b.Text)).length;
     return reply(
       `(offline demo model, no LLM) You said: "${question.trim()}". I can add, multiply and so on with my calculator tool (try "what is 12*(3+4)?") and read the clock with my now tool ("what time is it?"). This conversation has ${turns} user message${turns === 1 ? '' : 's'} so far. Set OPENAI_API_KEY or ANTHROPIC_API_KEY to talk to a real model once provider support lands.`,
@@ -75,6 +77,14 @@ export const demoTools = defineTools([
     name: 'calculator', description: 'Evaluate an arithmetic expression (+ - * / % ^ and parentheses).',
     inputSchema: { type: 'object', properties: { expression: { type: 'string' } }, required: ['expression'] },
     execute: async ({ expression }) => calculate(expression),
+  },
+  {
+    name: 'wait', description: 'Wait for some seconds (cancellable); for trying the stop button.',
+    inputSchema: { type: 'object', properties: { seconds: { type: 'number' } }, required: ['seconds'] },
+    execute: ({ seconds }, ctx) => new Promise((resolve, reject) => {
+      const t = setTimeout(() => resolve(`${seconds} s`), Math.min(seconds, 600) * 1000);
+      ctx.signal.addEventListener('abort', () => { clearTimeout(t); reject(new Error('cancelled')); }, { once: true });
+    }),
   },
   {
     name: 'now', description: 'The current date and time (UTC, ISO 8601).',
