@@ -355,35 +355,120 @@ export class RlmCore extends LashCore {
 export function configureWasm(source: WebAssembly.Module | BufferSource | Response | string | URL): void;
 
 // ---- stores (see docs/stores.md for the interface a custom store implements) ----
+// Stores are plain objects the core calls through the host, in lash's JSON shapes.
+// Errors are LashError: SessionBindingMismatch {bound, attempted},
+// HeadRevisionConflict {expected, actual}, RuntimeTurnCommitConflict {sessionId, turnId},
+// QueuedWorkClaimExpired {sessionId, claimId}, UnsupportedReadScope,
+// UnsupportedRecordSchemaVersion, Backend; attachments: NotFound {id}, MissingMeta,
+// MetadataDecode, Io.
 
-export interface PersistedSessionRead {
+/** lash SessionNodeRecord: an event ({ kind: 'event', event }) or plugin ({ kind: 'plugin', plugin_type, body }) node. */
+export interface SessionNodeRecord {
+  node_id: string;
+  parent_node_id?: string;
+  caused_by?: object;
+  agent_frame_id?: string;
+  timestamp: string;
+  kind: 'event' | 'plugin';
+  [k: string]: unknown;
+}
+export interface SessionGraph { nodes: SessionNodeRecord[]; leaf_node_id: string | null }
+export interface TokenLedgerEntry { source: string; model: string; usage: TokenUsage }
+export interface PersistedTurnState {
+  turn_index: number;
+  token_usage: TokenUsage;
+  last_prompt_usage?: object | null;
+  protocol_turn_options: object;
+}
+/** lash HydratedSessionCheckpoint: the turn state plus refs and hydrated snapshots. */
+export interface HydratedSessionCheckpoint {
+  turn_state: PersistedTurnState;
+  tool_state_ref?: string | null;
+  tool_state?: object | null;
+  plugin_snapshot_ref?: string | null;
+  plugin_snapshot?: object | null;
+  plugin_snapshot_revision?: number | null;
+  execution_state_ref?: string | null;
+  execution_state?: number[] | null;
+}
+/** lash SessionCheckpoint: the refs-only manifest of a commit. */
+export interface SessionCheckpoint {
+  turn_state: PersistedTurnState;
+  tool_state_ref?: string;
+  plugin_snapshot_ref?: string;
+  plugin_snapshot_revision?: number;
+  execution_state_ref?: string;
+}
+export type GraphCommitDelta =
+  | { Unchanged: { leaf_node_id: string | null } }
+  | { Append: { nodes: SessionNodeRecord[]; leaf_node_id: string | null } }
+  | { ReplaceFull: SessionGraph };
+/** lash RuntimeCommit: the single atomic store write (§2.9). */
+export interface RuntimeCommit {
   session_id: string;
-  head_revision: number;
+  /** null = create or force; otherwise the head revision the commit was built on (CAS). */
+  expected_head_revision: number | null;
   config: { provider_id: string; model: ModelSpecJson };
   agent_frames: object[];
   current_agent_frame_id: string;
-  graph: { nodes: object[]; leaf_node_id: string | null };
-  checkpoint_ref?: string;
-  checkpoint?: object;
-  token_ledger: { source: string; model: string; usage: TokenUsage }[];
+  graph: GraphCommitDelta;
+  checkpoint: HydratedSessionCheckpoint;
+  usage_deltas: TokenLedgerEntry[];
+  turn_commit: { session_id: string; turn_id: string; turn_commit_hash: string } | null;
+  completed_queue_claims: { session_id: string; claim_id: string; lease_token: string; batch_ids: string[] }[];
+  committed_attachment_ids: string[];
 }
-export interface SessionStore {
+export interface RuntimeCommitResult { head_revision: number; checkpoint_ref: string; manifest: SessionCheckpoint }
+export interface PersistedSessionRead {
+  session_id: string;
+  head_revision: number;
+  config: RuntimeCommit['config'];
+  agent_frames: object[];
+  current_agent_frame_id: string;
+  graph: SessionGraph;
+  checkpoint_ref: string | null;
+  checkpoint: HydratedSessionCheckpoint | null;
+  /** One row per (source, model), counts summed. */
+  token_ledger: TokenLedgerEntry[];
+}
+export type SessionReadScope = { type: 'full_graph' } | { type: 'active_path'; leaf_node_id?: string | null };
+export type SessionRelation = { kind: 'root' } | { kind: 'child'; parent_session_id: string; caused_by?: object | null };
+export interface SessionMeta {
+  session_id: string;
+  session_name: string;
+  created_at: string;
+  model: string;
+  cwd?: string | null;
+  relation: SessionRelation;
+}
+/** lash RuntimePersistence: one store per session, bound to its id. */
+export interface SessionStore extends Partial<Tiered> {
   readonly sessionId: string;
-  loadSession(scope: { type: 'full_graph' } | { type: 'active_path'; leaf_node_id?: string | null }): Promise<PersistedSessionRead | null>;
-  loadNode(nodeId: string): Promise<object | null>;
+  /** null when nothing was committed yet. */
+  loadSession(scope?: SessionReadScope): Promise<PersistedSessionRead | null>;
+  loadNode(nodeId: string): Promise<SessionNodeRecord | null>;
+  /** The stored head revision (cheap): lets a handle notice another writer's commit. */
   headRevision(): Promise<number | null>;
-  /** lash RuntimeCommit JSON; throws LashError HeadRevisionConflict / RuntimeTurnCommitConflict / SessionBindingMismatch / Backend. */
-  commitRuntimeState(commit: object): Promise<{ head_revision: number; checkpoint_ref: string; manifest: object }>;
-  saveSessionMeta(meta: object): Promise<void>;
-  loadSessionMeta(): Promise<object | null>;
+  /** binding -> turn stamp -> CAS -> apply -> head + 1 -> stamp; all or nothing. */
+  commitRuntimeState(commit: RuntimeCommit): Promise<RuntimeCommitResult>;
+  saveSessionMeta(meta: SessionMeta): Promise<void>;
+  loadSessionMeta(): Promise<SessionMeta | null>;
+  tombstoneNodes(nodeIds: string[]): Promise<void>;
+  vacuum(): Promise<{ removed_node_count: number }>;
 }
+export interface SessionStoreCreateRequest { session_id: string; relation: SessionRelation; policy: { model: { id: string }; [k: string]: unknown } }
 export interface SessionStoreFactory extends Tiered {
-  createStore(req: { session_id: string; relation: { kind: 'root' } | { kind: 'child'; parent_session_id: string }; policy: object }): Promise<SessionStore>;
+  /** The session's store; seeds meta on first use and never overwrites it. */
+  createStore(req: SessionStoreCreateRequest): Promise<SessionStore>;
   openExistingStore(req: { session_id: string }): Promise<SessionStore | null>;
+  /** Idempotent. */
   deleteSession(sessionId: string): Promise<void>;
 }
+export interface AttachmentCreateMeta { media_type?: AttachmentRef['media_type']; width?: number; height?: number; label?: string }
 export interface AttachmentStore extends Tiered {
-  put(bytes: Uint8Array, meta?: { media_type?: AttachmentRef['media_type']; width?: number; height?: number; label?: string }): Promise<AttachmentRef>;
+  /** Content-addressed: id = sha256 hex of the bytes; idempotent. */
+  put(bytes: Uint8Array, meta?: AttachmentCreateMeta): Promise<AttachmentRef>;
+  /** Rejects with LashError NotFound for an unknown id. */
   get(id: string): Promise<{ meta: AttachmentRef; bytes: Uint8Array }>;
 }
 export interface ProcessExecutionEnvStore extends Tiered {
@@ -391,22 +476,24 @@ export interface ProcessExecutionEnvStore extends Tiered {
   getProcessExecutionEnv(ref: string): Promise<Uint8Array | null>;
 }
 export interface IndexedDbOptions {
+  /** Default 'lash-wasm'. One database can hold every store kind. */
   dbName?: string;
   /** Defaults to globalThis.indexedDB; Node passes fake-indexeddb's. */
   indexedDB?: IDBFactory;
+  /** Passed to every readwrite transaction. Default 'strict'. */
   durability?: 'strict' | 'relaxed';
 }
 export class IndexedDbSessionStoreFactory implements SessionStoreFactory {
   constructor(options?: IndexedDbOptions);
   readonly durabilityTier: 'durable';
-  createStore(req: Parameters<SessionStoreFactory['createStore']>[0]): Promise<SessionStore>;
+  createStore(req: SessionStoreCreateRequest): Promise<SessionStore>;
   openExistingStore(req: { session_id: string }): Promise<SessionStore | null>;
   deleteSession(sessionId: string): Promise<void>;
 }
 export class IndexedDbAttachmentStore implements AttachmentStore {
   constructor(options?: IndexedDbOptions);
   readonly durabilityTier: 'durable';
-  put(bytes: Uint8Array, meta?: object): Promise<AttachmentRef>;
+  put(bytes: Uint8Array, meta?: AttachmentCreateMeta): Promise<AttachmentRef>;
   get(id: string): Promise<{ meta: AttachmentRef; bytes: Uint8Array }>;
 }
 export class IndexedDbProcessExecutionEnvStore implements ProcessExecutionEnvStore {

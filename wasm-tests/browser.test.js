@@ -32,6 +32,16 @@ test('the session store contract holds on Chromium IndexedDB', async () => {
   await page.close();
 }, 60000);
 
+test('the full store conformance suite passes on Chromium IndexedDB', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/wasm-tests/browser/conformance.html`);
+  await page.waitForFunction(() => window.__lash?.results, null, { timeout: 60000 });
+  const { results } = await page.evaluate(() => window.__lash);
+  expect(results.filter((r) => !r.ok)).toEqual([]);
+  expect(results.length).toBeGreaterThan(30);
+  await page.close();
+}, 90000);
+
 test('reloading mid-turn reopens the session at its last commit from IndexedDB', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
