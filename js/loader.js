@@ -23,8 +23,9 @@ async function compileFrom(source) {
 
 async function compileFromUrl(url) {
   if (url.protocol === 'file:') {
-    // Hidden from bundlers: browser bundles never see a Node module.
-    const fsName = 'node:fs/promises';
+    // Hidden from bundlers (a computed specifier is not folded into a static one):
+    // browser bundles never see a Node module.
+    const fsName = ['node', 'fs/promises'].join(':');
     const fs = await import(/* webpackIgnore: true */ /* @vite-ignore */ fsName);
     return WebAssembly.compile(await fs.readFile(url));
   }
