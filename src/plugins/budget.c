@@ -352,37 +352,8 @@ static int classify(const cJSON *obj, const cJSON **inner) {
   return att ? TV_ATTACHMENT : TV_ESCAPED;
 }
 
-/* serde_json string escaping: short forms for \b \t \n \f \r, \u00xx for other controls. */
-static int json_string(lash_buf *b, const char *s, size_t n) {
-  static const char hex[] = "0123456789abcdef";
-  size_t run = 0;
-  lash__buf_append(b, "\"", 1);
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    char esc[6] = {'\\', 0, '0', '0', 0, 0};
-    size_t el = 2;
-    switch (c) {
-      case '"': esc[1] = '"'; break;
-      case '\\': esc[1] = '\\'; break;
-      case '\b': esc[1] = 'b'; break;
-      case '\t': esc[1] = 't'; break;
-      case '\n': esc[1] = 'n'; break;
-      case '\f': esc[1] = 'f'; break;
-      case '\r': esc[1] = 'r'; break;
-      default:
-        if (c >= 0x20) continue;
-        esc[1] = 'u';
-        esc[4] = hex[c >> 4];
-        esc[5] = hex[c & 15];
-        el = 6;
-    }
-    lash__buf_append(b, s + run, i - run);
-    lash__buf_append(b, esc, el);
-    run = i + 1;
-  }
-  lash__buf_append(b, s + run, n - run);
-  return lash__buf_append(b, "\"", 1);
-}
+/* serde_json string escaping (util/buf.c). */
+static int json_string(lash_buf *b, const char *s, size_t n) { return lash__buf_json_string(b, s, n); }
 
 /* serde_json number text. Integers print as integers (cJSON keeps only a double, so
  * a float literal like 1.0 prints as 1); other values use ryu's shortest round-trip

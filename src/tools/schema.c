@@ -452,36 +452,8 @@ static void write_f64(lash_buf *out, double d) {
 }
 
 /* serde_json's string escaping: \" \\ \b \f \n \r \t, other controls \u00xx. */
-static void write_json_str(lash_buf *out, const char *s) {
-  static const char hex[] = "0123456789abcdef";
-  size_t run = 0, i = 0;
-  lash__buf_append(out, "\"", 1);
-  for (; s[i]; i++) {
-    unsigned char ch = (unsigned char)s[i];
-    char u[6] = {'\\', 0, 0, 0, 0, 0};
-    size_t n = 2;
-    switch (ch) {
-      case '"': u[1] = '"'; break;
-      case '\\': u[1] = '\\'; break;
-      case '\b': u[1] = 'b'; break;
-      case '\f': u[1] = 'f'; break;
-      case '\n': u[1] = 'n'; break;
-      case '\r': u[1] = 'r'; break;
-      case '\t': u[1] = 't'; break;
-      default:
-        if (ch >= 0x20) continue;
-        memcpy(u + 1, "u00", 3);
-        u[4] = hex[ch >> 4];
-        u[5] = hex[ch & 15];
-        n = 6;
-    }
-    lash__buf_append(out, s + run, i - run);
-    lash__buf_append(out, u, n);
-    run = i + 1;
-  }
-  lash__buf_append(out, s + run, i - run);
-  lash__buf_append(out, "\"", 1);
-}
+/* serde_json string escaping (util/buf.c). */
+static void write_json_str(lash_buf *out, const char *s) { lash__buf_json_string(out, s, strlen(s)); }
 
 /* value.to_string(): compact, keys sorted. Recursion follows the value's
  * nesting, checked at entry. */

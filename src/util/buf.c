@@ -69,6 +69,8 @@ int lash__buf_json_string(lash_buf *b, const char *s, size_t n) {
       case '\n': esc = "\\n"; break;
       case '\r': esc = "\\r"; break;
       case '\t': esc = "\\t"; break;
+      case '\b': esc = "\\b"; break;
+      case '\f': esc = "\\f"; break;
       default:
         if (c < 0x20) {
           u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';

@@ -16,7 +16,8 @@ void lash__buf_free(lash_buf *b);
 int lash__buf_append(lash_buf *b, const char *s, size_t n);
 int lash__buf_puts(lash_buf *b, const char *s);
 int lash__buf_printf(lash_buf *b, const char *fmt, ...);
-/* Append s as a JSON string literal (quotes and escapes included). */
+/* Append s as a JSON string literal, escaped exactly as serde_json does: short
+ * forms for " \\ \b \f \n \r \t, \u00xx for other control bytes, nothing else. */
 int lash__buf_json_string(lash_buf *b, const char *s, size_t n);
 /* Hand the bytes over to the caller (owned); the buffer is reset. */
 char *lash__buf_take(lash_buf *b, size_t *len_out);
