@@ -10,7 +10,7 @@
 // at 0, 100 and 1,000 messages of prior history (alternating user/assistant
 // text). Every model call reports usage.
 //
-// Env: BENCH_TURNS (timed turns per cell, default 200), BENCH_WARMUP (default 20),
+// Env: BENCH_TURNS (timed turns per cell, default 200), BENCH_WARMUP (default 200: JIT tiering for JS and wasm needs a few hundred turns, for every library alike),
 //      BENCH_HISTORY (comma list, default "0,100,1000"),
 //      BENCH_LASH_TURNS_PER_SESSION (lash turns per prepared session, default 10).
 // No assertions, no thresholds; always exits 0.
@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 
 const TURNS = Math.max(1, Number(process.env.BENCH_TURNS) || 200);
-const WARMUP = Math.max(0, Number(process.env.BENCH_WARMUP ?? 20) || 0);
+const WARMUP = Math.max(0, Number(process.env.BENCH_WARMUP ?? 200) || 0);
 const HISTORY = (process.env.BENCH_HISTORY || '0,100,1000')
   .split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n >= 0);
 const LASH_PER_SESSION = Math.max(1, Number(process.env.BENCH_LASH_TURNS_PER_SESSION) || 10);
@@ -287,6 +287,15 @@ const agents = await trySetup('agents-core', agentsSetup);
 console.log(`turn overhead: ${TURNS} timed turns per cell after ${WARMUP} warmup turns; Node ${process.version}`);
 console.log('turn = 1 model call -> add{a:2,b:3} + now{} -> 1 model call -> final text (mock models, no network)');
 console.log('');
+
+// A throwaway pass over the 0-history cell for every library first: the first cell a
+// process runs also pays for JIT tiering (JS and wasm), whatever its own warmup.
+if (!process.env.BENCH_NO_WARM_PASS) {
+  if (!lash.na) await lashCell(lash, 0).catch(() => {});
+  if (!ai.error) await ai(0).catch(() => {});
+  if (!agents.error) await agents(0).catch(() => {});
+  process.stderr.write('  warm-up pass: done\n');
+}
 
 const rows = [];
 for (const n of HISTORY) {
