@@ -22,16 +22,6 @@ async function result(page) {
   return page.evaluate(() => window.__lash);
 }
 
-test('the session store contract holds on Chromium IndexedDB', async () => {
-  const page = await browser.newPage();
-  await page.goto(`${server.url}/wasm-tests/browser/idb.html?mode=conformance`);
-  const { checks, error } = await result(page);
-  expect(error).toBeUndefined();
-  expect(checks.filter((c) => !c.ok)).toEqual([]);
-  expect(checks.length).toBeGreaterThanOrEqual(10);
-  await page.close();
-}, 60000);
-
 test('the full store conformance suite passes on Chromium IndexedDB', async () => {
   const page = await browser.newPage();
   await page.goto(`${server.url}/wasm-tests/browser/conformance.html`);
