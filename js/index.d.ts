@@ -194,12 +194,12 @@ export interface CoreBuilder<C> {
   replacePromptSlot(slot: PromptSlot, contributions: PromptContribution | PromptContribution[]): this;
   clearPromptSlot(slot: PromptSlot): this;
   promptTemplate(t: PromptTemplate): this;
+  /** The protocol plugin (needed by LashCore.builder(); the presets bring their own). */
+  protocolPlugin(p: PluginFactory & { protocol: 'standard' | 'rlm' }): this;
   /** Validates as lash's build() does; rejects with a LashError. */
   build(): Promise<C>;
 }
-export interface LashCoreBuilder extends CoreBuilder<LashCore> {
-  protocolPlugin(p: PluginFactory & { protocol: 'standard' | 'rlm' }): this;
-}
+export type LashCoreBuilder = CoreBuilder<LashCore>;
 export interface RlmCoreBuilder extends CoreBuilder<RlmCore> {
   lashlangArtifactStore(s: Tiered): this;
   lashlangArtifactStores(s: Tiered): this;
