@@ -204,6 +204,12 @@ static void lash_parity(void) {
   EXPECT_EVENTS("data: a\n\t\ndata: b\n\n", "a|b|");
   EXPECT_EVENTS("data: {\"a\":1,\r\"b\":2}\n\n", "{\"a\":1,\r\"b\":2}|"); /* a lone CR is not a line end */
   EXPECT_EVENTS("data: a\n\n  data: b", "a|b|"); /* SseBuffer::finish trims the last line before reading it */
+  /* str::trim is Unicode White_Space: a no-break-space line ends the event, an em space
+   * before the unterminated last line is trimmed away, U+3000 around data is trimmed */
+  EXPECT_EVENTS("data: a\n\xc2\xa0\ndata: b\n\n", "a|b|");
+  EXPECT_EVENTS("data: a\n\n\xe2\x80\x83" "data: b", "a|b|");
+  EXPECT_EVENTS("data:\xe3\x80\x80x\xe3\x80\x80\n\n", "x|");
+  EXPECT_EVENTS("data: \xc3\xa9\n\n", "\xc3\xa9|"); /* not whitespace: kept */
 }
 #else
 static void lash_parity(void) {}

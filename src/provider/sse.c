@@ -1,5 +1,6 @@
 /* Framing as lash's SseBuffer reads it (lash-llm-transport streaming.rs): lines
- * split on LF (a CR before it dropped), `data:` payloads trimmed and joined with
+ * split on LF (a CR before it dropped), `data:` payloads trimmed (Unicode White_Space,
+ * as Rust's str::trim) and joined with
  * '\n', any line that trims to empty ends the event, events with no data are not
  * delivered, everything else (`event:`, `id:`, comments) is ignored, and at the end
  * the unterminated remainder is trimmed and read as a last data line. */
@@ -19,11 +20,30 @@ void lash__sse_free(lash_sse *s) {
   lash__buf_free(&s->data);
 }
 
-static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
+/* Length of the Unicode White_Space character (Rust's str::trim set) at p, or 0. */
+static size_t space_at(const unsigned char *p, size_t n) {
+  if (!n) return 0;
+  if (p[0] == ' ' || (p[0] >= 0x09 && p[0] <= 0x0D)) return 1;
+  if (n >= 2 && p[0] == 0xC2 && (p[1] == 0x85 || p[1] == 0xA0)) return 2; /* U+0085, U+00A0 */
+  if (n >= 3 && p[0] == 0xE1 && p[1] == 0x9A && p[2] == 0x80) return 3;   /* U+1680 */
+  if (n >= 3 && p[0] == 0xE2 && p[1] == 0x80 &&
+      (p[2] <= 0x8A || p[2] == 0xA8 || p[2] == 0xA9 || p[2] == 0xAF)) return 3; /* U+2000-200A, 2028, 2029, 202F */
+  if (n >= 3 && p[0] == 0xE2 && p[1] == 0x81 && p[2] == 0x9F) return 3;   /* U+205F */
+  if (n >= 3 && p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80) return 3;   /* U+3000 */
+  return 0;
+}
+
+/* Length of the White_Space character ending at p[n-1], or 0. */
+static size_t space_before(const unsigned char *p, size_t n) {
+  for (size_t k = 1; k <= 3 && k <= n; k++)
+    if (space_at(p + n - k, k) == k) return k;
+  return 0;
+}
 
 static void trim(const char **p, size_t *n) {
-  while (*n && is_space(**p)) { (*p)++; (*n)--; }
-  while (*n && is_space((*p)[*n - 1])) (*n)--;
+  size_t k;
+  while ((k = space_at((const unsigned char *)*p, *n))) { *p += k; *n -= k; }
+  while ((k = space_before((const unsigned char *)*p, *n))) *n -= k;
 }
 
 static int dispatch(lash_sse *s, lash_sse_event_fn fn, void *ud) {
