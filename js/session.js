@@ -260,9 +260,9 @@ export class LashSession {
     return JSON.parse(this.#instance.readResult('lash_core_result'));
   }
 
-  // lash SessionUsageReport over the session's token ledger.
+  // lash SessionUsageReport over the session's token ledger (no transcript copied).
   async usageReport() {
-    if (callCore(this.#instance, 'lash_session_read_view', { session_id: this.sessionId }) !== 0) throw this.#instance.lastError();
+    if (callCore(this.#instance, 'lash_session_read_view', { session_id: this.sessionId, messages: false }) !== 0) throw this.#instance.lastError();
     const view = JSON.parse(this.#instance.readResult('lash_core_result'));
     return usageReport(view.token_ledger ?? []);
   }

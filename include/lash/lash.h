@@ -102,7 +102,8 @@ const char *lash_core_last_error(lash_core *core, size_t *len_out);
 /* Open a session (create it, or reset it with "fresh"): {"session_id", "fresh"?,
  * "spec"?: SessionSpec, "provider_kind"?}. */
 int lash_session_open(lash_core *core, const char *json, size_t len);
-/* The committed transcript of a session into the result buffer: {"session_id"}. */
+/* The committed transcript of a session into the result buffer: {"session_id",
+ * "messages"?: false to leave the transcript out (counters and ledger only)}. */
 int lash_session_read_view(lash_core *core, const char *json, size_t len);
 /* Forget a session before its store is deleted: {"session_id", "has_root_factory"}.
  * MissingSessionStoreFactory without a root factory (lash delete_session step 1). */

@@ -207,12 +207,13 @@ int lash_session_read_view(lash_core *c, const char *json, size_t len) {
   if (!req) return lash__core_fail(c, &e);
   const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "session_id");
   struct lash_session *s = cJSON_IsString(id) ? lash__session_find(c, id->valuestring) : NULL;
+  int with_messages = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(req, "messages"));
   cJSON_Delete(req);
   if (!s) {
     lash__err(&e, LASH_E_STATE, NULL, "no such session");
     return lash__core_fail(c, &e);
   }
-  set_result(c, lash__session_read_view(s));
+  set_result(c, lash__session_read_view(s, with_messages));
   return LASH_OK;
 }
 

@@ -99,11 +99,6 @@ void lash__sessions_free(lash_core *c) {
   }
 }
 
-static double num_or(const cJSON *o, const char *k, double dflt) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-  return cJSON_IsNumber(v) ? v->valuedouble : dflt;
-}
-
 /* Replace the session's committed state with a store's PersistedSessionRead. */
 static int load_state(lash_core *c, lash_session *s, const cJSON *loaded, lash_err *e) {
   const cJSON *graph = cJSON_GetObjectItemCaseSensitive(loaded, "graph");
@@ -127,12 +122,12 @@ static int load_state(lash_core *c, lash_session *s, const cJSON *loaded, lash_e
     if (refs) { lash__free(&c->alloc, text); text = NULL; }
     lash__session_cache_push(c, s, text);
   }
-  s->head_revision = num_or(loaded, "head_revision", -1);
+  s->head_revision = lash__json_num(loaded, "head_revision", -1);
   const cJSON *ts = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(loaded, "checkpoint"), "turn_state");
-  s->turn_index = (uint64_t)num_or(ts, "turn_index", 0);
+  s->turn_index = (uint64_t)lash__json_num(ts, "turn_index", 0);
   const cJSON *u = cJSON_GetObjectItemCaseSensitive(ts, "token_usage");
-  s->usage = (lash_usage){num_or(u, "input_tokens", 0), num_or(u, "output_tokens", 0),
-                          num_or(u, "cached_input_tokens", 0), num_or(u, "reasoning_tokens", 0)};
+  s->usage = (lash_usage){lash__json_num(u, "input_tokens", 0), lash__json_num(u, "output_tokens", 0),
+                          lash__json_num(u, "cached_input_tokens", 0), lash__json_num(u, "reasoning_tokens", 0)};
   const cJSON *ledger = cJSON_GetObjectItemCaseSensitive(loaded, "token_ledger");
   if (cJSON_IsArray(ledger)) { cJSON_Delete(s->ledger); s->ledger = cJSON_Duplicate(ledger, 1); }
   /* the recorded provider id stays bound to the session (lash recorded_provider_id) */
@@ -251,14 +246,14 @@ void lash__usage_add(lash_usage *a, const lash_usage *b) {
 
 int lash__usage_nonzero(const lash_usage *u) { return u->input || u->output || u->cached || u->reasoning; }
 
-cJSON *lash__session_read_view(const lash_session *s) {
+cJSON *lash__session_read_view(const lash_session *s, int with_messages) {
   cJSON *v = cJSON_CreateObject();
   cJSON_AddStringToObject(v, "session_id", s->id);
   cJSON_AddItemToObject(v, "policy", cJSON_Duplicate(s->policy, 1));
   cJSON_AddNumberToObject(v, "turn_index", (double)s->turn_index);
   cJSON_AddItemToObject(v, "token_usage", lash__usage_json(&s->usage));
   if (cJSON_GetArraySize(s->ledger)) cJSON_AddItemToObject(v, "token_ledger", cJSON_Duplicate(s->ledger, 1));
-  cJSON_AddItemToObject(v, "messages", cJSON_Duplicate(s->messages, 1));
+  if (with_messages) cJSON_AddItemToObject(v, "messages", cJSON_Duplicate(s->messages, 1));
   return v;
 }
 

@@ -41,7 +41,8 @@ typedef struct lash_session {
 lash_session *lash__session_find(lash_core *c, const char *id);
 /* Open (create if new, reset if fresh) and apply the open request; see session.c. */
 int lash__session_open(lash_core *c, const cJSON *req, lash_err *e);
-cJSON *lash__session_read_view(const lash_session *s);
+/* The committed view; without messages when only counters and the ledger are wanted. */
+cJSON *lash__session_read_view(const lash_session *s, int with_messages);
 /* Drop a session's state (deletion); refused while a turn runs. */
 int lash__session_forget(lash_core *c, const char *id, lash_err *e);
 void lash__sessions_free(lash_core *c);

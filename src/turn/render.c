@@ -4,11 +4,8 @@
 
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/json.h"
 
-static const char *jstr(const cJSON *o, const char *k) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-  return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 cJSON *lash__text_block(const char *text) {
   cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "Text");
@@ -19,13 +16,13 @@ cJSON *lash__text_block(const char *text) {
 }
 
 void lash__render_message(const lash_allocator *a, cJSON *out_msgs, cJSON *attachments, const cJSON *msg) {
-  const char *role = jstr(msg, "role");
+  const char *role = lash__json_str(msg, "role");
   if (!role) return;
   int system = !strcmp(role, "System"), event = !strcmp(role, "Event"), user = !strcmp(role, "User");
   cJSON *blocks = cJSON_CreateArray();
   const cJSON *part;
   cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(msg, "parts")) {
-    const char *kind = jstr(part, "kind"), *content = jstr(part, "content");
+    const char *kind = lash__json_str(part, "kind"), *content = lash__json_str(part, "content");
     if (!kind) continue;
     if (!content) content = "";
     if (!strcmp(kind, "Reasoning")) {
@@ -37,7 +34,7 @@ void lash__render_message(const lash_allocator *a, cJSON *out_msgs, cJSON *attac
       cJSON_AddItemToArray(blocks, b);
     } else if (!strcmp(kind, "ToolCall")) {
       cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "ToolCall");
-      const char *cid = jstr(part, "tool_call_id"), *tn = jstr(part, "tool_name");
+      const char *cid = lash__json_str(part, "tool_call_id"), *tn = lash__json_str(part, "tool_name");
       cJSON_AddStringToObject(in, "call_id", cid ? cid : "");
       cJSON_AddStringToObject(in, "tool_name", tn ? tn : "");
       cJSON_AddStringToObject(in, "input_json", content);
@@ -46,7 +43,7 @@ void lash__render_message(const lash_allocator *a, cJSON *out_msgs, cJSON *attac
       cJSON_AddItemToArray(blocks, b);
     } else if (!strcmp(kind, "ToolResult")) {
       cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "ToolResult");
-      const char *cid = jstr(part, "tool_call_id"), *tn = jstr(part, "tool_name");
+      const char *cid = lash__json_str(part, "tool_call_id"), *tn = lash__json_str(part, "tool_name");
       cJSON_AddStringToObject(in, "call_id", cid ? cid : "");
       cJSON_AddStringToObject(in, "content", content);
       if (tn) cJSON_AddStringToObject(in, "tool_name", tn);

@@ -49,8 +49,6 @@ typedef struct {
   int iteration, max_turns;
   lash_usage usage;
   uint32_t op;             /* llm / attachment op in flight */
-  cJSON *attach_items;     /* image items awaiting attachment.put, with refs filled */
-  int attach_next;
   tool_slot *slots;
   int nslots, cap;
   cJSON *outcome, *errors, *tool_records;
@@ -69,10 +67,6 @@ typedef struct {
 
 /* ---- small JSON helpers -------------------------------------------------- */
 
-static const char *jstr(const cJSON *o, const char *k) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-  return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 static cJSON *failure_output(const char *klass, const char *code, const char *message, const char *source) {
   cJSON *f = cJSON_CreateObject();
@@ -115,7 +109,7 @@ static cJSON *success_output(cJSON *value /* owned */) {
 }
 
 static int output_success(const cJSON *out) {
-  const char *st = jstr(cJSON_GetObjectItemCaseSensitive(out, "outcome"), "status");
+  const char *st = lash__json_str(cJSON_GetObjectItemCaseSensitive(out, "outcome"), "status");
   return st && !strcmp(st, "success");
 }
 
@@ -193,7 +187,7 @@ static char *project_request(turn_t *t, size_t *len) {
   lash__buf_init(&b, &t->core->alloc);
   cJSON *atts = cJSON_CreateArray();
   lash__buf_puts(&b, "{\"model\":");
-  const char *model = jstr(t->model, "id") ? jstr(t->model, "id") : "";
+  const char *model = lash__json_str(t->model, "id") ? lash__json_str(t->model, "id") : "";
   lash__buf_json_string(&b, model, strlen(model));
   lash__buf_puts(&b, ",\"messages\":[");
   int first = 1;
@@ -232,7 +226,7 @@ static char *project_request(turn_t *t, size_t *len) {
   lash__buf_puts(&b, ",\"tools\":");
   lash__buf_puts(&b, t->tools_json ? t->tools_json : "[]");
   lash__buf_puts(&b, ",\"tool_choice\":\"Auto\",\"model_variant\":");
-  const char *variant = jstr(t->model, "variant");
+  const char *variant = lash__json_str(t->model, "variant");
   if (variant) lash__buf_json_string(&b, variant, strlen(variant));
   else lash__buf_puts(&b, "null");
   const cJSON *cap = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(t->model, "limits"), "output_token_capacity");
@@ -249,7 +243,7 @@ static char *project_request(turn_t *t, size_t *len) {
 static const cJSON *find_tool(turn_t *t, const char *name) {
   const cJSON *tool;
   cJSON_ArrayForEach(tool, cJSON_GetObjectItemCaseSensitive(t->core->config, "tools"))
-    if (jstr(tool, "name") && !strcmp(jstr(tool, "name"), name)) return tool;
+    if (lash__json_str(tool, "name") && !strcmp(lash__json_str(tool, "name"), name)) return tool;
   return NULL;
 }
 
@@ -257,7 +251,7 @@ static const cJSON *find_tool(turn_t *t, const char *name) {
 static const cJSON *find_spec(turn_t *t, const char *name) {
   const cJSON *spec;
   cJSON_ArrayForEach(spec, t->tool_specs)
-    if (jstr(spec, "name") && !strcmp(jstr(spec, "name"), name)) return spec;
+    if (lash__json_str(spec, "name") && !strcmp(lash__json_str(spec, "name"), name)) return spec;
   return NULL;
 }
 
@@ -291,7 +285,7 @@ static void prepare_slot(turn_t *t, int i) {
     slot_done(t, i, failure_output("unavailable", "tool_unavailable", "Tool is unavailable in this session", "runtime"), 0);
     return;
   }
-  sl->serial = tool && jstr(tool, "scheduling") && !strcmp(jstr(tool, "scheduling"), "serial");
+  sl->serial = tool && lash__json_str(tool, "scheduling") && !strcmp(lash__json_str(tool, "scheduling"), "serial");
   lash_buf err;
   lash__buf_init(&err, &t->core->alloc);
   const cJSON *schema = cJSON_GetObjectItemCaseSensitive(spec, "input_schema");
@@ -311,7 +305,7 @@ static void expand_batch(turn_t *t, int bi) {
   int idx = 0;
   const cJSON *item;
   cJSON_ArrayForEach(item, calls) { /* validate all before running any */
-    const char *tool = cJSON_IsObject(item) ? jstr(item, "tool") : NULL;
+    const char *tool = cJSON_IsObject(item) ? lash__json_str(item, "tool") : NULL;
     if (!cJSON_IsObject(item)) {
       snprintf(msg, sizeof msg, "Invalid tool_calls[%d]: expected object with tool and parameters", idx);
       slot_done(t, bi, tool_error_output(msg), 0);
@@ -328,7 +322,7 @@ static void expand_batch(turn_t *t, int bi) {
   idx = 0;
   cJSON_ArrayForEach(item, calls) {
     char cid[160];
-    const char *tool = jstr(item, "tool");
+    const char *tool = lash__json_str(item, "tool");
     while (*tool == ' ' || *tool == '\t' || *tool == '\n') tool++;
     char name[128];
     snprintf(name, sizeof name, "%s", tool);
@@ -435,20 +429,19 @@ static int pump_tools(turn_t *t) {
     else if (st == LASH_OP_CANCELLED)
       slot_done(t, i, cancelled_output(), d);
     else {
-      const char *msg = jstr(r, "message");
+      const char *msg = lash__json_str(r, "message");
       slot_done(t, i, tool_error_output(msg ? msg : "tool host returned an unreadable result"), d);
     }
     cJSON_Delete(r);
   }
   /* phase 0: every parallel leaf at once; phase 1: serial leaves one at a time, in order */
-  int running = 0, pending_parallel = 0;
+  int running = 0;
   for (int i = 0; i < t->nslots; i++) {
     tool_slot *sl = &t->slots[i];
     if (sl->is_batch) continue;
     if (sl->state == SLOT_RUNNING) running++;
-    if (sl->state == SLOT_PENDING && !sl->serial) { start_slot(t, i); if (t->slots[i].state == SLOT_RUNNING) running++; pending_parallel++; }
+    if (sl->state == SLOT_PENDING && !sl->serial) { start_slot(t, i); if (t->slots[i].state == SLOT_RUNNING) running++; }
   }
-  (void)pending_parallel;
   if (!running) {
     for (int i = 0; i < t->nslots; i++) {
       tool_slot *sl = &t->slots[i];
@@ -488,7 +481,7 @@ static int tools_finished(turn_t *t) {
   const cJSON *plugin;
   int budget_on = 0;
   cJSON_ArrayForEach(plugin, cJSON_GetObjectItemCaseSensitive(t->core->config, "plugins")) {
-    if (jstr(plugin, "id") && !strcmp(jstr(plugin, "id"), "tool_output_budget")) {
+    if (lash__json_str(plugin, "id") && !strcmp(lash__json_str(plugin, "id"), "tool_output_budget")) {
       budget_on = 1;
       lash_err e;
       if (lash__budget_from_json(cJSON_GetObjectItemCaseSensitive(plugin, "config"), &budget, &e)) lash__budget_default(&budget);
@@ -510,7 +503,7 @@ static int tools_finished(turn_t *t) {
     cJSON_AddItemToArray(t->tool_records, rec);
     const cJSON *control = cJSON_GetObjectItemCaseSensitive(sl->output, "control");
     if (!terminal && output_success(sl->output) && cJSON_IsObject(control)) {
-      const char *type = jstr(control, "type");
+      const char *type = lash__json_str(control, "type");
       if (type && !strcmp(type, "finish")) {
         terminal = cJSON_CreateObject();
         cJSON *tv = cJSON_AddObjectToObject(cJSON_AddObjectToObject(terminal, "finished"), "tool_value");
@@ -530,9 +523,9 @@ static int tools_finished(turn_t *t) {
     }
     const cJSON *p;
     cJSON_ArrayForEach(p, parts) {
-      const char *type = jstr(p, "type");
+      const char *type = lash__json_str(p, "type");
       if (type && !strcmp(type, "text")) {
-        const char *text = jstr(p, "text");
+        const char *text = lash__json_str(p, "text");
         if (!text || !*text) continue;
         cJSON *part = lash__part_new(mid, 0, "ToolResult", text);
         cJSON_AddStringToObject(part, "tool_call_id", sl->call_id);
@@ -578,28 +571,25 @@ static int last_message_has_tool_result(turn_t *t) {
   int n = cJSON_GetArraySize(t->msgs);
   const cJSON *last = n ? cJSON_GetArrayItem(t->msgs, n - 1) : NULL;
   if (!last && t->s->messages && t->s->messages->child) last = t->s->messages->child->prev; /* cJSON's tail */
-  if (!last || !jstr(last, "role") || strcmp(jstr(last, "role"), "User")) return 0;
+  if (!last || !lash__json_str(last, "role") || strcmp(lash__json_str(last, "role"), "User")) return 0;
   const cJSON *p;
   cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(last, "parts"))
-    if (jstr(p, "kind") && !strcmp(jstr(p, "kind"), "ToolResult")) return 1;
+    if (lash__json_str(p, "kind") && !strcmp(lash__json_str(p, "kind"), "ToolResult")) return 1;
   return 0;
 }
 
-static double num(const cJSON *o, const char *k) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-  return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble : 0;
-}
+static double num(const cJSON *o, const char *k) { return lash__json_num(o, k, 0); }
 
 static int handle_llm(turn_t *t, int status, const char *payload, size_t len) {
   cJSON *r = cJSON_ParseWithLength(payload, len);
   if (status != LASH_OP_OK || !cJSON_IsObject(r) || !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(r, "parts"))) {
-    const char *code = jstr(r, "code"), *terminal = jstr(r, "terminal_reason");
+    const char *code = lash__json_str(r, "code"), *terminal = lash__json_str(r, "terminal_reason");
     if (t->cancelled || status == LASH_OP_CANCELLED || (code && !strcmp(code, "cancelled"))) {
       cJSON_Delete(r);
       finish_stopped(t, "cancelled");
       return T_DONE;
     }
-    const char *m = jstr(r, "message");
+    const char *m = lash__json_str(r, "message");
     lash_buf b;
     lash__buf_init(&b, &t->core->alloc);
     lash__buf_printf(&b, "LLM error: %s", m ? m : (status == LASH_OP_OK ? "provider returned an unreadable response" : "provider call failed"));
@@ -619,7 +609,7 @@ static int handle_llm(turn_t *t, int status, const char *payload, size_t len) {
     cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(r, "parts")) {
       const cJSON *tp = cJSON_GetObjectItemCaseSensitive(part, "Text");
       const cJSON *rp = cJSON_GetObjectItemCaseSensitive(part, "Reasoning");
-      const char *s = jstr(tp ? tp : rp, "text");
+      const char *s = lash__json_str(tp ? tp : rp, "text");
       if (!s || !*s) continue;
       cJSON *f = cJSON_CreateObject();
       cJSON_AddStringToObject(f, "text", s);
@@ -635,12 +625,12 @@ static int handle_llm(turn_t *t, int status, const char *payload, size_t len) {
   cJSON_AddItemToObject(uf, "cumulative", lash__usage_json(&t->usage));
   emit(t, NULL, "usage", uf);
 
-  const char *terminal = jstr(r, "terminal_reason");
+  const char *terminal = lash__json_str(r, "terminal_reason");
   /* lash refine_terminal_reason_for_context_window: a zero-output OutputLimit with
    * the prompt at >= 95% of the window is a context overflow */
   const cJSON *limits = cJSON_GetObjectItemCaseSensitive(t->model, "limits");
   double window = num(limits, "context_window_tokens");
-  const char *diagnostic = jstr(r, "terminal_diagnostic");
+  const char *diagnostic = lash__json_str(r, "terminal_diagnostic");
   if (terminal && !strcmp(terminal, "output_limit") && call.output == 0 && window > 0 &&
       call.input + call.cached >= floor(window * 95 / 100)) {
     terminal = "context_overflow";
@@ -676,29 +666,29 @@ static int handle_llm(turn_t *t, int status, const char *payload, size_t len) {
     const cJSON *tp = cJSON_GetObjectItemCaseSensitive(part, "Text");
     const cJSON *rp = cJSON_GetObjectItemCaseSensitive(part, "Reasoning");
     const cJSON *cp = cJSON_GetObjectItemCaseSensitive(part, "ToolCall");
-    if (tp && jstr(tp, "text") && *jstr(tp, "text")) {
-      const char *s = jstr(tp, "text");
+    if (tp && lash__json_str(tp, "text") && *lash__json_str(tp, "text")) {
+      const char *s = lash__json_str(tp, "text");
       lash__buf_puts(&text, s);
       if (s[strspn(s, " \n\t\r")]) lash__message_add_part(asst, lash__part_new(mid, 0, "Prose", s));
-    } else if (rp && jstr(rp, "text")) {
-      const char *s = jstr(rp, "text");
+    } else if (rp && lash__json_str(rp, "text")) {
+      const char *s = lash__json_str(rp, "text");
       const cJSON *replay = cJSON_GetObjectItemCaseSensitive(rp, "replay");
       if (!s[strspn(s, " \n\t\r")] && !(cJSON_IsObject(replay) && replay->child)) continue;
       has_reasoning = 1;
       cJSON *p = lash__part_new(mid, 0, "Reasoning", s);
       if (cJSON_IsObject(replay) && replay->child) cJSON_AddItemToObject(p, "reasoning_meta", cJSON_Duplicate(replay, 1));
       lash__message_add_part(asst, p);
-    } else if (cp && jstr(cp, "call_id") && jstr(cp, "tool_name")) {
-      const char *input = jstr(cp, "input_json") ? jstr(cp, "input_json") : "{}";
+    } else if (cp && lash__json_str(cp, "call_id") && lash__json_str(cp, "tool_name")) {
+      const char *input = lash__json_str(cp, "input_json") ? lash__json_str(cp, "input_json") : "{}";
       cJSON *p = lash__part_new(mid, 0, "ToolCall", input);
-      cJSON_AddStringToObject(p, "tool_call_id", jstr(cp, "call_id"));
-      cJSON_AddStringToObject(p, "tool_name", jstr(cp, "tool_name"));
+      cJSON_AddStringToObject(p, "tool_call_id", lash__json_str(cp, "call_id"));
+      cJSON_AddStringToObject(p, "tool_name", lash__json_str(cp, "tool_name"));
       const cJSON *replay = cJSON_GetObjectItemCaseSensitive(cp, "replay");
       if (cJSON_IsObject(replay)) cJSON_AddItemToObject(p, "tool_replay", cJSON_Duplicate(replay, 1));
       lash__message_add_part(asst, p);
       cJSON *args = cJSON_Parse(input);
       if (!cJSON_IsObject(args)) { cJSON_Delete(args); args = cJSON_CreateObject(); } /* lash: invalid JSON -> {} */
-      add_slot(t, jstr(cp, "call_id"), jstr(cp, "tool_name"), args, -1, ncalls++);
+      add_slot(t, lash__json_str(cp, "call_id"), lash__json_str(cp, "tool_name"), args, -1, ncalls++);
     }
   }
   cJSON_Delete(r);
@@ -743,14 +733,14 @@ static int normalize_input(turn_t *t, const char **error) {
   const cJSON *it;
   static char errbuf[320];
   cJSON_ArrayForEach(it, items) {
-    const char *type = jstr(it, "type");
+    const char *type = lash__json_str(it, "type");
     if (type && !strcmp(type, "text")) {
-      const char *s = jstr(it, "text");
+      const char *s = lash__json_str(it, "text");
       if (s && *s) { lash__buf_puts(&text, s); has_text = 1; }
       continue;
     }
     if (has_text) { lash__message_add_part(msg, lash__part_new(mid, 0, "Text", text.data)); lash__buf_free(&text); lash__buf_init(&text, &t->core->alloc); has_text = 0; }
-    const char *id = jstr(it, "id");
+    const char *id = lash__json_str(it, "id");
     if (!id || !*id) { *error = "Invalid image_ref: id cannot be empty"; goto fail; }
     int found = 0;
     const cJSON *b;
@@ -849,7 +839,7 @@ static cJSON *build_commit(turn_t *t, int final) {
   if (final && lash__usage_nonzero(&t->usage)) {
     cJSON *entry = cJSON_CreateObject();
     cJSON_AddStringToObject(entry, "source", "turn");
-    cJSON_AddStringToObject(entry, "model", jstr(t->model, "id") ? jstr(t->model, "id") : "");
+    cJSON_AddStringToObject(entry, "model", lash__json_str(t->model, "id") ? lash__json_str(t->model, "id") : "");
     cJSON_AddItemToObject(entry, "usage", lash__usage_json(&t->usage));
     cJSON_AddItemToArray(deltas, entry);
   }
@@ -861,7 +851,7 @@ static cJSON *build_commit(turn_t *t, int final) {
     const cJSON *part;
     cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(lash__node_message(node), "parts")) {
       const cJSON *ref = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(part, "attachment"), "reference");
-      if (jstr(ref, "id")) cJSON_AddItemToArray(atts, cJSON_CreateString(jstr(ref, "id")));
+      if (lash__json_str(ref, "id")) cJSON_AddItemToArray(atts, cJSON_CreateString(lash__json_str(ref, "id")));
     }
   }
   if (final) {
@@ -960,7 +950,7 @@ static void apply_to_session(turn_t *t) {
   if (lash__usage_nonzero(&t->usage)) {
     cJSON *entry = cJSON_CreateObject();
     cJSON_AddStringToObject(entry, "source", "turn");
-    cJSON_AddStringToObject(entry, "model", jstr(t->model, "id") ? jstr(t->model, "id") : "");
+    cJSON_AddStringToObject(entry, "model", lash__json_str(t->model, "id") ? lash__json_str(t->model, "id") : "");
     cJSON_AddItemToObject(entry, "usage", lash__usage_json(&t->usage));
     cJSON_AddItemToArray(s->ledger, entry);
   }
@@ -1001,7 +991,7 @@ static void report(turn_t *t) {
 /* A final commit the store refused: the turn fails, the session keeps its state. */
 static void report_commit_failure(turn_t *t, const char *payload, size_t len) {
   cJSON *r = cJSON_ParseWithLength(payload, len);
-  const char *m = jstr(r, "message");
+  const char *m = lash__json_str(r, "message");
   lash_buf b;
   lash__buf_init(&b, &t->core->alloc);
   lash__buf_printf(&b, "runtime turn error: store_commit_failed: %s", m ? m : "the session store rejected the commit");
@@ -1009,7 +999,7 @@ static void report_commit_failure(turn_t *t, const char *payload, size_t len) {
   cJSON_AddStringToObject(err, "code", "Runtime");
   cJSON_AddStringToObject(err, "runtime_code", "store_commit_failed");
   cJSON_AddStringToObject(err, "message", b.data ? b.data : "runtime turn error: store_commit_failed");
-  const char *store_code = jstr(r, "code");
+  const char *store_code = lash__json_str(r, "code");
   if (store_code) cJSON_AddStringToObject(err, "store_code", store_code);
   lash__buf_free(&b);
   cJSON_Delete(r);
@@ -1046,7 +1036,7 @@ static int turn_resume(lash_task *task) {
           lash_buf b;
           lash__buf_init(&b, &t->core->alloc);
           lash__buf_append(&b, msg, (size_t)n);
-          const char *label = jstr(img, "label");
+          const char *label = lash__json_str(img, "label");
           lash__buf_json_string(&b, label, strlen(label));
           lash__buf_puts(&b, "}");
           t->op = b.data ? lash__task_start_op(task, b.data, b.len) : 0;
@@ -1060,7 +1050,7 @@ static int turn_resume(lash_task *task) {
         t->op = 0;
         cJSON *ref = st == LASH_OP_OK ? cJSON_ParseWithLength(payload, len) : NULL;
         lash__free(&t->core->alloc, payload);
-        if (!cJSON_IsObject(ref) || !jstr(ref, "id")) {
+        if (!cJSON_IsObject(ref) || !lash__json_str(ref, "id")) {
           cJSON_Delete(ref);
           emit_error(t, "invalid_input", NULL, NULL, "Invalid image_ref: attachment store rejected the image");
           finish_stopped(t, "invalid_input");
@@ -1171,7 +1161,6 @@ static void turn_destroy(lash_task *task) {
   cJSON_Delete(t->turn_prompt);
   cJSON_Delete(t->model);
   cJSON_Delete(t->msgs);
-  cJSON_Delete(t->attach_items);
   cJSON_Delete(t->outcome);
   cJSON_Delete(t->errors);
   cJSON_Delete(t->tool_records);
@@ -1198,8 +1187,8 @@ static cJSON *tool_specs(lash_core *c) {
       "{\"index\":{\"type\":\"integer\",\"minimum\":0},\"tool\":{\"type\":\"string\"},\"success\":{\"type\":\"boolean\"},"
       "\"duration_ms\":{\"type\":\"integer\",\"minimum\":0},\"result\":{},\"error\":{}},\"required\":[\"index\",\"tool\","
       "\"success\",\"duration_ms\"],\"additionalProperties\":false}}},\"required\":[\"results\"],\"additionalProperties\":false}";
-  const char *proto = jstr(c->config, "protocol");
-  const char *kind = jstr(c->config, "kind");
+  const char *proto = lash__json_str(c->config, "protocol");
+  const char *kind = lash__json_str(c->config, "kind");
   int standard = (proto && !strcmp(proto, "standard")) || (kind && !strcmp(kind, "standard"));
   if (standard) {
     cJSON *b = cJSON_CreateObject();
@@ -1214,8 +1203,8 @@ static cJSON *tool_specs(lash_core *c) {
   const cJSON *tool;
   cJSON_ArrayForEach(tool, cJSON_GetObjectItemCaseSensitive(c->config, "tools")) {
     cJSON *s = cJSON_CreateObject();
-    cJSON_AddStringToObject(s, "name", jstr(tool, "name") ? jstr(tool, "name") : "");
-    cJSON_AddStringToObject(s, "description", jstr(tool, "description") ? jstr(tool, "description") : "");
+    cJSON_AddStringToObject(s, "name", lash__json_str(tool, "name") ? lash__json_str(tool, "name") : "");
+    cJSON_AddStringToObject(s, "description", lash__json_str(tool, "description") ? lash__json_str(tool, "description") : "");
     const cJSON *in = cJSON_GetObjectItemCaseSensitive(tool, "input_schema");
     const cJSON *out = cJSON_GetObjectItemCaseSensitive(tool, "output_schema");
     cJSON_AddItemToObject(s, "input_schema", cJSON_IsObject(in) ? cJSON_Duplicate(in, 1) : cJSON_Parse("{\"type\":\"object\"}"));
@@ -1228,7 +1217,7 @@ static cJSON *tool_specs(lash_core *c) {
 }
 
 int lash__turn_start(lash_core *c, const cJSON *req, uint32_t *turn_no, lash_err *e) {
-  const char *sid = jstr(req, "session_id");
+  const char *sid = lash__json_str(req, "session_id");
   lash_session *s = sid ? lash__session_find(c, sid) : NULL;
   if (!s) return lash__err(e, LASH_E_STATE, NULL, "session `%.200s` is not open", sid ? sid : "");
   const cJSON *input = cJSON_GetObjectItemCaseSensitive(req, "input");
@@ -1236,7 +1225,7 @@ int lash__turn_start(lash_core *c, const cJSON *req, uint32_t *turn_no, lash_err
     return lash__err(e, LASH_E_INVALID_ARGUMENT, "input", "expected a string or { items: [...] }");
   const cJSON *it;
   cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(input, "items")) {
-    const char *type = jstr(it, "type");
+    const char *type = lash__json_str(it, "type");
     if (!type || (strcmp(type, "text") && strcmp(type, "image_ref")))
       return lash__err(e, LASH_E_INVALID_ARGUMENT, "input", "items must be {type:'text', text} or {type:'image_ref', id}");
     if (!strcmp(type, "text") && !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "text")))
@@ -1249,7 +1238,7 @@ int lash__turn_start(lash_core *c, const cJSON *req, uint32_t *turn_no, lash_err
   if (!lash__json_is_nullish(prompt) && (rc = lash__prompt_check_layer(prompt, "prompt", e))) return rc;
 
   /* provider binding (§2.1): the recorded id must name the live provider */
-  const char *live = jstr(req, "provider_kind");
+  const char *live = lash__json_str(req, "provider_kind");
   if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "turn_provider"))) {
     const char *rec = s->provider_id ? s->provider_id : "";
     while (*rec == ' ') rec++;
@@ -1291,7 +1280,7 @@ int lash__turn_start(lash_core *c, const cJSON *req, uint32_t *turn_no, lash_err
   const cJSON *mt = cJSON_GetObjectItemCaseSensitive(s->policy, "max_turns");
   t->max_turns = cJSON_IsNumber(mt) ? (int)mt->valuedouble : 0;
   t->cancelled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "cancelled"));
-  const char *tid = jstr(req, "turn_id");
+  const char *tid = lash__json_str(req, "turn_id");
   if (tid) snprintf(t->turn_id, sizeof t->turn_id, "%s", tid);
   else lash__uuid4(&c->rng, t->turn_id);
 
@@ -1304,7 +1293,7 @@ int lash__turn_start(lash_core *c, const cJSON *req, uint32_t *turn_no, lash_err
   } else {
     const char *tools[128];
     size_t nt = 0;
-    cJSON_ArrayForEach(it, t->tool_specs) if (nt < 127) tools[nt++] = jstr(it, "name");
+    cJSON_ArrayForEach(it, t->tool_specs) if (nt < 127) tools[nt++] = lash__json_str(it, "name");
     tools[nt] = NULL;
     cJSON *preamble = lash__prompt_standard_preamble();
     lash_prompt_ctx pctx = {preamble, lash__prompt_standard_execution_text(), tools};

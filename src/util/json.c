@@ -80,6 +80,16 @@ cJSON *lash__json_parse(const char *bytes, size_t len, size_t max_bytes, const c
 
 int lash__json_is_nullish(const cJSON *v) { return !v || cJSON_IsNull(v); }
 
+const char *lash__json_str(const cJSON *obj, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+double lash__json_num(const cJSON *obj, const char *key, double dflt) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble : dflt;
+}
+
 int lash__json_opt_string(const cJSON *obj, const char *key, size_t max_bytes,
                           const char *argument, const char **out, lash_err *e) {
   *out = NULL;

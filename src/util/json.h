@@ -33,6 +33,10 @@ int lash__json_opt_u64(const cJSON *obj, const char *key, int allow_zero, const 
 /* Reject keys not in the NULL-terminated list (serde deny_unknown_fields). */
 int lash__json_deny_unknown(const cJSON *obj, const char *const *allowed, const char *argument,
                             lash_err *e);
+/* obj[key] as a string, or NULL (no error: for the core's own documents). */
+const char *lash__json_str(const cJSON *obj, const char *key);
+/* obj[key] as a finite number, or dflt. */
+double lash__json_num(const cJSON *obj, const char *key, double dflt);
 /* Is v a JSON null or absent? */
 int lash__json_is_nullish(const cJSON *v);
 #endif
