@@ -30,7 +30,7 @@ static char *run(const uint8_t *data, size_t size, size_t step, lash_buf *log) {
   int rc = LASH_OK;
   for (size_t at = 0; at < size && rc == LASH_OK; at += step)
     rc = d->stream_feed(s, (const char *)data + at, size - at < step ? size - at : step, on_delta, log, &e);
-  cJSON *r = rc ? NULL : d->stream_finish(s, &e);
+  cJSON *r = rc ? NULL : d->stream_finish(s, NULL, NULL, &e);
   d->stream_free(s);
   char *out;
   if (r) {

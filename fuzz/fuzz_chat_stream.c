@@ -31,7 +31,7 @@ static char *run(const char *text, size_t n, size_t cut) {
   memset(&e, 0, sizeof e);
   int rc = d->stream_feed(s, text, cut, record, &log, &e);
   if (rc == LASH_OK) rc = d->stream_feed(s, text + cut, n - cut, record, &log, &e);
-  cJSON *r = rc == LASH_OK ? d->stream_finish(s, &e) : NULL;
+  cJSON *r = rc == LASH_OK ? d->stream_finish(s, NULL, NULL, &e) : NULL;
   d->stream_free(s);
   lash_buf out;
   lash__buf_init(&out, NULL);

@@ -37,7 +37,7 @@ static char *run(const char *body, size_t len, const size_t *cuts, size_t ncuts,
     rc = D->stream_feed(s, body + at, to - at, on_delta, d, &e);
     at = to;
   }
-  cJSON *r = rc == LASH_OK ? D->stream_finish(s, &e) : NULL;
+  cJSON *r = rc == LASH_OK ? D->stream_finish(s, NULL, NULL, &e) : NULL;
   char *out;
   if (r) {
     if (!cJSON_IsArray(cJSON_GetObjectItem(r, "parts")) || !cJSON_IsString(cJSON_GetObjectItem(r, "terminal_reason"))) abort();

@@ -6,10 +6,14 @@
 //   the core is never re-entered; their results are queued and delivered by
 //   flush(): lash_op_complete for each, then lash_run until idle.
 // - Cancellation: the core sends {"op":"cancel","id":N}; the op's AbortSignal fires.
+// - Streaming ops (an HTTP response): a handler's third argument push(channel, bytes)
+//   queues progress (0: the head as JSON text, 1: body bytes) in order with the
+//   completions; flush() hands each to lash_op_data and lets the core run.
 import { LashError, errorFromCore } from './errors.js';
 import { loadModule } from './loader.js';
 
 const OP_OK = 0, OP_ERROR = 1, OP_CANCELLED = 2;
+const E_NOMEM = 2, E_UNKNOWN_OP = 4; // lash_status (include/lash/lash.h)
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const now = () => (globalThis.performance?.now ? performance.now() : Date.now());
@@ -139,15 +143,23 @@ export class CoreInstance {
     Promise.resolve()
       .then(() => {
         if (!handler) throw new Error(`no host handler for operation '${msg.op}'`);
-        return handler(msg, ac.signal);
+        return handler(msg, ac.signal, (channel, bytes) => this.#push(opId, channel, bytes));
       })
       .then(
         (result) => this.complete(opId, OP_OK, result),
-        (err) => this.complete(opId, ac.signal.aborted ? OP_CANCELLED : OP_ERROR, {
+        (err) => this.complete(opId, ac.signal.aborted ? OP_CANCELLED : OP_ERROR, err?.wire ?? {
           message: err?.message ?? String(err),
           ...(err?.code ? { code: err.code } : {}),
         }),
       );
+  }
+
+  // Queue streamed progress of a pending op; false once the op is gone (stop reading).
+  #push(opId, channel, bytes) {
+    if (!this.#inflight.has(opId) || this.poisoned) return false;
+    this.#queue.push([opId, -1 - channel, typeof bytes === 'string' ? encoder.encode(bytes) : bytes]);
+    this.#scheduleFlush();
+    return true;
   }
 
   // Queue a completion; delivered by flush() once the core is not running.
@@ -173,7 +185,19 @@ export class CoreInstance {
     try {
       while (this.#queue.length) {
         const [opId, status, payload] = this.#queue.shift();
-        this.withBytes(payload, (ptr, len) => this.call('lash_op_complete', opId, status, ptr, len));
+        if (status >= 0) {
+          this.withBytes(payload, (ptr, len) => this.call('lash_op_complete', opId, status, ptr, len));
+          continue;
+        }
+        // progress: deliver, then let the core consume it so it never runs far behind
+        let rc = this.withBytes(payload, (ptr, len) => this.call('lash_op_data', opId, -1 - status, ptr, len));
+        if (rc === E_NOMEM) {
+          this.call('lash_run', now());
+          rc = this.withBytes(payload, (ptr, len) => this.call('lash_op_data', opId, -1 - status, ptr, len));
+        }
+        if (rc === E_UNKNOWN_OP) this.#inflight.get(opId)?.abort(new LashError('Cancelled', 'operation abandoned by the core'));
+        else if (rc !== 0) this.#inflight.get(opId)?.abort(new LashError('OutOfMemory', 'the core could not take the streamed data'));
+        if (status === -2) this.call('lash_run', now());
       }
       this.call('lash_run', now());
     } finally {

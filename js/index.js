@@ -8,6 +8,7 @@ export { protocols, toolOutputBudget } from './plugins.js';
 export { configureWasm } from './loader.js';
 export { InlineEffectHost } from './hosts/inline.js';
 export { EchoProvider, ScriptedProvider } from './providers/test.js';
+export { OpenAiCompatibleProvider, OpenAiResponsesProvider, AnthropicProvider } from './providers/http.js';
 export {
   InMemorySessionStoreFactory, InMemoryAttachmentStore, InMemoryProcessExecutionEnvStore, InMemoryTriggerStore,
   InMemoryProcessRegistry, InMemoryLiveReplayStore, InMemoryLashlangArtifactStore,

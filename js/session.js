@@ -26,6 +26,13 @@ export function attachCoreHost(instance, live) {
     return provider.complete(lazyJson(msg.body, history), { signal, sessionId: run.session.sessionId });
   });
 
+  // A wire provider's request attempt: the core built the body; the provider fetches.
+  instance.onOp('http.stream', (msg, signal, push) => {
+    const run = turns.get(msg.turn);
+    if (!run || typeof run.provider.send !== 'function') throw new Error('unknown turn');
+    return run.provider.send(msg, signal, push);
+  });
+
   instance.onOp('tool.call', async (msg, signal) => {
     const run = turns.get(msg.turn);
     const tool = tools.get(msg.name);
@@ -293,6 +300,7 @@ export class LashSession {
       if (!activeProvider) return reject(new LashError('Runtime', 'runtime turn error: llm_provider: no provider is configured for this session', { runtimeCode: 'llm_provider' }));
       const req = { session_id: this.sessionId, ...request, provider_kind: activeProvider.kind, turn_provider: !!provider,
         cancelled: !!signal?.aborted };
+      if (typeof activeProvider.send === 'function' && activeProvider.wireConfig) req.provider_http = activeProvider.wireConfig;
       const activities = [];
       let no = 0;
       let sinkChain = Promise.resolve(); // lash awaits each emit: keep order, settle before the result

@@ -73,11 +73,11 @@ static cJSON *run_cuts(const char *body, size_t len, const size_t *cuts, size_t 
     at = end;
     if (rc) { *feed_rc = rc; break; }
   }
-  cJSON *out = *feed_rc ? NULL : D->stream_finish(s, e);
+  cJSON *out = *feed_rc ? NULL : D->stream_finish(s, NULL, NULL, e);
   if (*feed_rc) { /* the error sticks: finish reports it again */
     lash_err e2;
     memset(&e2, 0, sizeof e2);
-    cJSON *again = D->stream_finish(s, &e2);
+    cJSON *again = D->stream_finish(s, NULL, NULL, &e2);
     if (again || e2.code != e->code || strcmp(e2.detail, e->detail)) { fprintf(stderr, "error not sticky\n"); abort(); }
   }
   D->stream_free(s);
@@ -997,7 +997,7 @@ static void test_allocation_failures(void) {
     cJSON *r = NULL;
     if (D->stream_feed(s, k_thinking_stream, sizeof k_thinking_stream - 1, NULL, NULL, &e) == LASH_OK &&
         D->stream_feed(s, k_tools_stream, sizeof k_tools_stream - 1, NULL, NULL, &e) == LASH_OK)
-      r = D->stream_finish(s, &e);
+      r = D->stream_finish(s, NULL, NULL, &e);
     if (r) ok_seen = 1;
     else if (e.code != LASH_E_NOMEM && e.code != LASH_E_INVALID_ARGUMENT) {
       fprintf(stderr, "stream fail_at %ld: code %d %s\n", fail_at, e.code, e.detail);

@@ -509,7 +509,7 @@ static void run_cuts(const char *text, size_t len, const size_t *cuts, int ncuts
     at_ = end;
   }
   if (!o->rc) {
-    cJSON *r = D->stream_finish(s, &o->e);
+    cJSON *r = D->stream_finish(s, NULL, NULL, &o->e);
     if (r) {
       o->json = cJSON_PrintUnformatted(r);
       cJSON_Delete(r);
@@ -852,7 +852,7 @@ static void errors(void) {
   CHECK(D->stream_feed(s, "data: {\"choices\":[]}\n\n", 22, NULL, NULL, &e) == LASH_E_INVALID_ARGUMENT);
   CHECK_STR(e.detail, "gone");
   memset(&e, 0, sizeof e);
-  CHECK(D->stream_finish(s, &e) == NULL);
+  CHECK(D->stream_finish(s, NULL, NULL, &e) == NULL);
   CHECK_STR(e.detail, "gone");
   D->stream_free(s);
 }
@@ -962,7 +962,7 @@ static void no_callback(void) {
   lash_err e = {0};
   const char *t = T_TEXT;
   CHECK(D->stream_feed(s, t, strlen(t), NULL, NULL, &e) == LASH_OK);
-  cJSON *r = D->stream_finish(s, &e);
+  cJSON *r = D->stream_finish(s, NULL, NULL, &e);
   CHECK(cJSON_IsFalse(at(r, "text_streamed")));
   CHECK_STR(cJSON_GetStringValue(at(r, "full_text")), "Hello w\xc3\xb6rld \xf0\x9f\x8c\x8d");
   cJSON_Delete(r);
@@ -1184,7 +1184,7 @@ static void allocation_failures(void) {
       }
       cJSON *r = NULL;
       if (s && rc == LASH_OK) {
-        r = D->stream_finish(s, &e);
+        r = D->stream_finish(s, NULL, NULL, &e);
         if (!r) rc = e.code;
       }
       if (r) {

@@ -231,7 +231,7 @@ static char *run_cuts(const char *body, size_t len, const size_t *cuts, size_t n
     rc = D->stream_feed(s, body + at, to - at, d ? on_delta : NULL, d, &e);
     at = to;
   }
-  cJSON *r = rc == LASH_OK ? D->stream_finish(s, &e) : NULL;
+  cJSON *r = rc == LASH_OK ? D->stream_finish(s, NULL, NULL, &e) : NULL;
   char *out;
   if (r) out = cJSON_PrintUnformatted(r);
   else {
@@ -730,7 +730,7 @@ static void test_bounds(void) {
   for (; fed < 40 && rc == LASH_OK; fed++) rc = D->stream_feed(s, ev, strlen(ev), NULL, NULL, &e);
   CHECK(rc == LASH_E_INVALID_ARGUMENT && fed == 32);
   CHECK_STR(e.detail, "OpenAI Responses output exceeds the 33554432-byte limit");
-  CHECK(D->stream_finish(s, &e) == NULL && e.code == LASH_E_INVALID_ARGUMENT); /* the error sticks */
+  CHECK(D->stream_finish(s, NULL, NULL, &e) == NULL && e.code == LASH_E_INVALID_ARGUMENT); /* the error sticks */
   D->stream_free(s);
   free(ev);
   /* too many parts */
@@ -792,7 +792,7 @@ static void test_oom(void) {
       if (s) {
         size_t len = strlen(bodies[bi]), half = len / 2;
         if (D->stream_feed(s, bodies[bi], half, NULL, NULL, &e) == LASH_OK && D->stream_feed(s, bodies[bi] + half, len - half, NULL, NULL, &e) == LASH_OK)
-          r = D->stream_finish(s, &e);
+          r = D->stream_finish(s, NULL, NULL, &e);
         if (!r) CHECK(e.code == LASH_E_NOMEM);
         D->stream_free(s);
       }

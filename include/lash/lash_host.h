@@ -37,6 +37,16 @@ enum { LASH_OP_OK = 0, LASH_OP_ERROR = 1, LASH_OP_CANCELLED = 2 };
 int lash_op_complete(lash_core *core, uint32_t op_id, int op_status,
                      const char *payload /* borrowed */, size_t len);
 
+/* Streamed progress of a pending operation, before its completion (e.g. an HTTP
+ * response as it arrives). channel LASH_DATA_HEAD: the response head, one JSON
+ * document, at most once; channel LASH_DATA_BODY: the next body bytes, in order.
+ * bytes are borrowed (copied). The woken task runs at the next lash_run().
+ * Returns LASH_OK; LASH_E_UNKNOWN_OP when the op is no longer pending (the core
+ * abandoned it: stop sending, abort the I/O); LASH_E_NOMEM when the host is more
+ * than 16 MiB ahead of the core (call lash_run first); LASH_E_REENTRANT. */
+enum { LASH_DATA_HEAD = 0, LASH_DATA_BODY = 1 };
+int lash_op_data(lash_core *core, uint32_t op_id, int channel, const char *bytes /* borrowed */, size_t len);
+
 /* Run every ready task until none is ready. now_ms is the host clock (monotonic
  * milliseconds) used for timers. Returns the number of live tasks. */
 int lash_run(lash_core *core, double now_ms);

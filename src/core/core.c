@@ -159,6 +159,10 @@ int lash_op_complete(lash_core *c, uint32_t op, int status, const char *payload,
   return lash__sched_complete(&c->sched, op, status, payload, len);
 }
 
+int lash_op_data(lash_core *c, uint32_t op, int channel, const char *bytes, size_t len) {
+  return lash__sched_data(&c->sched, op, channel, bytes, len);
+}
+
 int lash_run(lash_core *c, double now_ms) { return lash__sched_run(&c->sched, now_ms); }
 
 static void set_result(lash_core *c, cJSON *v /* owned */) {

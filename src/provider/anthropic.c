@@ -1061,6 +1061,7 @@ static int supports_adaptive(const char *m) {
   return icontains(m, "opus-4-6") || icontains(m, "opus-4.6") || icontains(m, "opus-4-7") ||
          icontains(m, "opus-4.7") || icontains(m, "sonnet-4-6") || icontains(m, "sonnet-4.6");
 }
+int lash__anthropic_supports_adaptive(const char *model) { return supports_adaptive(model); }
 static int supports_xhigh(const char *m) { return icontains(m, "opus-4-7") || icontains(m, "opus-4.7"); }
 static int supports_max(const char *m) { return icontains(m, "opus-4-6") || icontains(m, "opus-4.6"); }
 
@@ -1493,10 +1494,12 @@ static int on_event(void *ud, const char *data, size_t len) {
     const char *stop = jstr(jget(jget(event, "delta"), "stop_reason"));
     if (stop && !(rc = set_buf(s, &s->stop_reason, stop, 0))) s->has_stop = 1;
   } else if (!strcmp(type, "error")) {
-    /* lash marks overloaded/api/rate_limit errors retryable; lash_err cannot say so */
     const char *msg = jstr(jget(jget(event, "error"), "message"));
     if (msg && !(msg = clean(s, msg))) msg = "out of memory";
     rc = stream_fail(s, LASH_E_INVALID_ARGUMENT, "Anthropic stream error: %s", msg ? msg : "Anthropic stream error");
+    /* lash is_retryable_error_event: overloaded, api and rate-limit errors */
+    const char *et = jstr(jget(jget(event, "error"), "type"));
+    s->err.retryable = et && (!strcmp(et, "overloaded_error") || !strcmp(et, "api_error") || !strcmp(et, "rate_limit_error"));
   } /* content_block_stop, message_stop, ping and unknown events change nothing */
   cJSON_Delete(event);
   return rc;
@@ -1603,10 +1606,14 @@ static cJSON *finalize(lash_stream *s) {
 
 /* End of body. lash accepts a stream that ends without message_stop (its SSE
  * driver just finishes and finalizes), so a truncated body is not an error here. */
-static cJSON *anthropic_stream_finish(lash_stream *s, lash_err *e) {
+static cJSON *anthropic_stream_finish(lash_stream *s, lash_delta_fn on_delta, void *ud, lash_err *e) {
   if (s->finished && !s->rc) stream_fail(s, LASH_E_STATE, "the stream already finished");
   s->finished = 1;
+  s->on_delta = on_delta;
+  s->ud = ud;
   if (!s->rc) sse_status(s, lash__sse_finish(&s->sse, on_event, s));
+  s->on_delta = NULL;
+  s->ud = NULL;
   if (s->rc) { copy_err(s, e); return NULL; }
   cJSON *out = finalize(s);
   if (!out) {

@@ -1458,6 +1458,7 @@ static int process_event(lash_stream *s, cJSON *ev) {
   if (error) {
     const char *m = vstr(vget(error, "message"));
     s_fail(s, LASH_E_INVALID_ARGUMENT, m ? m : "OpenAI-compatible chat stream error");
+    s->err.retryable = lash__openai_error_retryable(error);
     cJSON_Delete(ev);
     return s->err.code;
   }
@@ -1752,9 +1753,13 @@ static cJSON *finish_buffered(lash_stream *s) {
   return r;
 }
 
-static cJSON *stream_finish(lash_stream *s, lash_err *e) {
+static cJSON *stream_finish(lash_stream *s, lash_delta_fn on_delta, void *ud, lash_err *e) {
   cJSON *r = NULL;
+  s->on_delta = on_delta;
+  s->ud = ud;
   if (!s->failed) sse_status(s, lash__sse_finish(&s->sse, on_event, s));
+  s->on_delta = NULL;
+  s->ud = NULL;
   /* lash picks the buffered path by content type, which is not seen here: a
    * body without events that opens like a JSON document is taken for one */
   if (!s->failed && !s->saw_event && (s->lead == '{' || s->lead == '[')) r = finish_buffered(s);

@@ -11,6 +11,10 @@
 #define LASH_SSE_MAX_EVENT (8u << 20)      /* one SSE event's data */
 #define LASH_STREAM_MAX_TEXT (32u << 20)   /* accumulated text/arguments of one response */
 
+/* lash's responses_error_is_retryable (OpenAI error objects in either dialect):
+ * a numeric code/status 429 or >= 500, or a server/overload/rate-limit code. */
+int lash__openai_error_retryable(const cJSON *error);
+
 /* Streamed text as it arrives: kind is "text" or "reasoning". */
 typedef void (*lash_delta_fn)(void *ud, const char *kind, const char *text, size_t len);
 
@@ -27,9 +31,12 @@ typedef struct lash_dialect {
   int (*stream_feed)(lash_stream *s, const char *bytes, size_t len, lash_delta_fn on_delta, void *ud, lash_err *e);
   /* End of body: the LlmResponse JSON (lash shape: {full_text, parts:[{Text|Reasoning|ToolCall}], usage,
    * terminal_reason, terminal_diagnostic?}), or NULL with e set (e.g. truncated stream). */
-  cJSON *(*stream_finish)(lash_stream *s, lash_err *e);
+  cJSON *(*stream_finish)(lash_stream *s, lash_delta_fn on_delta, void *ud, lash_err *e);
   void (*stream_free)(lash_stream *s);
 } lash_dialect;
+
+/* Anthropic models with adaptive thinking (no interleaved-thinking beta header). */
+int lash__anthropic_supports_adaptive(const char *model);
 
 extern const lash_dialect lash__dialect_chat_completions; /* "openai-compatible" */
 extern const lash_dialect lash__dialect_responses;        /* "openai" */

@@ -1961,7 +1961,10 @@ static int process_event(lash_stream *s, cJSON *ev) {
   if (!strcmp(type, "error")) {
     const char *m = vstr(vget(ev, "message"));
     if (!m) m = vstr(vget(vget(ev, "error"), "message"));
-    return s_fail(s, LASH_E_INVALID_ARGUMENT, "%s", m ? m : R_PROVIDER " stream error");
+    int retry = lash__openai_error_retryable(vget(ev, "error"));
+    s_fail(s, LASH_E_INVALID_ARGUMENT, "%s", m ? m : R_PROVIDER " stream error");
+    s->err.retryable = retry;
+    return 0;
   }
   cJSON *resp = vget(ev, "response");
   usage_t u = usage_from(vget(resp ? resp : ev, "usage"));
@@ -2014,7 +2017,11 @@ static int process_event(lash_stream *s, cJSON *ev) {
   } else if (!strcmp(type, "response.failed")) {
     const char *m = vstr(vget(vget(resp, "error"), "message"));
     if (!m) m = vstr(vget(vget(ev, "error"), "message"));
-    return s_fail(s, LASH_E_INVALID_ARGUMENT, "%s", m ? m : R_PROVIDER " response failed");
+    const cJSON *ev_err = vget(resp, "error") ? vget(resp, "error") : vget(ev, "error");
+    int retry = lash__openai_error_retryable(ev_err);
+    s_fail(s, LASH_E_INVALID_ARGUMENT, "%s", m ? m : R_PROVIDER " response failed");
+    s->err.retryable = retry;
+    return 0;
   }
   if (!ok) return 0;
   if (resp) { /* every event carrying a response makes it the final one */
@@ -2224,7 +2231,7 @@ static cJSON *response_json(lash_stream *s, const part_t *const *list, size_t n,
   return NULL;
 }
 
-static cJSON *stream_finish(lash_stream *s, lash_err *e) {
+static cJSON *stream_finish(lash_stream *s, lash_delta_fn on_delta, void *ud, lash_err *e) {
   cJSON *r = NULL;
   plist fl; /* parts parsed from the final response when nothing usable streamed */
   const part_t **list = NULL;
@@ -2232,7 +2239,11 @@ static cJSON *stream_finish(lash_stream *s, lash_err *e) {
   memset(&fl, 0, sizeof fl);
   lash__buf_init(&full, &s->alloc);
   lash__buf_init(&t, &s->alloc);
+  s->on_delta = on_delta;
+  s->ud = ud;
   if (!s->failed) sse_status(s, lash__sse_finish(&s->sse, on_event, s));
+  s->on_delta = NULL;
+  s->ud = NULL;
   if (!s->failed && !s->saw_event) finish_buffered(s);
   if (s->failed) goto out;
 

@@ -15,6 +15,8 @@ void lash__sched_init(lash_sched *s, const lash_allocator *a, const lash_host *h
 
 static void op_free_slot(lash_sched *s, lash_op *o) {
   lash__free(s->alloc, o->payload);
+  lash__free(s->alloc, o->head);
+  lash__free(s->alloc, o->data);
   memset(o, 0, sizeof *o);
   (void)s;
 }
@@ -170,6 +172,47 @@ int lash__sched_complete(lash_sched *s, uint32_t id, int status, const char *pay
   o->len = payload ? len : 0;
   lash__task_wake(o->task);
   return LASH_OK;
+}
+
+int lash__sched_data(lash_sched *s, uint32_t id, int channel, const char *bytes, size_t len) {
+  if (s->running) return LASH_E_REENTRANT;
+  lash_op *o = op_find(s, id);
+  if (!o || o->done) return LASH_E_UNKNOWN_OP;
+  if (len && !bytes) return LASH_E_INVALID_ARGUMENT;
+  if (channel == 0) {
+    if (o->head) return LASH_E_INVALID_ARGUMENT; /* one head per op */
+    char *copy = lash__strndup(s->alloc, bytes ? bytes : "", len);
+    if (!copy) return LASH_E_NOMEM;
+    o->head = copy;
+    o->head_len = len;
+  } else {
+    if (len > LASH_OP_DATA_MAX - o->data_len) return LASH_E_NOMEM;
+    if (o->data_len + len > o->data_cap) {
+      size_t cap = o->data_cap ? o->data_cap : 4096;
+      while (cap < o->data_len + len) cap *= 2;
+      char *d = lash__realloc(s->alloc, o->data, cap);
+      if (!d) return LASH_E_NOMEM;
+      o->data = d;
+      o->data_cap = cap;
+    }
+    if (len) memcpy(o->data + o->data_len, bytes, len);
+    o->data_len += len;
+  }
+  lash__task_wake(o->task);
+  return LASH_OK;
+}
+
+int lash__task_take_data(lash_task *t, uint32_t id, char **head, size_t *head_len, char **data, size_t *data_len) {
+  lash_op *o = op_find(t->sched, id);
+  *head = NULL, *head_len = 0, *data = NULL, *data_len = 0;
+  if (!o || o->task != t) return -1;
+  *head = o->head, *head_len = o->head_len;
+  o->head = NULL;
+  if (o->data_len) {
+    *data = o->data, *data_len = o->data_len;
+    o->data = NULL, o->data_len = o->data_cap = 0;
+  }
+  return 0;
 }
 
 int lash__sched_run(lash_sched *s, double now_ms) {

@@ -33,7 +33,17 @@ typedef struct lash_op {
   int done, status;
   char *payload;       /* owned once done */
   size_t len;
+  /* streamed progress before completion (lash_op_data): a response head and
+   * body bytes not yet taken by the task; both owned */
+  char *head;
+  size_t head_len;
+  char *data;
+  size_t data_len, data_cap;
 } lash_op;
+
+/* Bytes a streaming op may hold that its task has not yet taken: the host must
+ * not run ahead of the core by more (lash_op_data refuses with NoMemory). */
+#define LASH_OP_DATA_MAX (16u << 20)
 
 #define LASH_MAX_OPS 65535u /* concurrent host operations per core */
 
@@ -72,6 +82,13 @@ int lash__task_op_done(lash_task *t, uint32_t op);
 void lash__task_cancel_op(lash_task *t, uint32_t op);
 /* Send a notification (op id 0) to the host. */
 void lash__sched_notify(lash_sched *s, const char *msg, size_t len);
+
+/* Streamed progress of a pending op (channel 0: the head, JSON; 1: body bytes,
+ * appended). Wakes the task. LASH_E_UNKNOWN_OP for a finished/unknown op. */
+int lash__sched_data(lash_sched *s, uint32_t op, int channel, const char *bytes, size_t len);
+/* Take what the op streamed so far: *head (owned, once, NULL if none yet) and
+ * *data (owned, the bytes since the last take). Returns 0, or -1 for a foreign id. */
+int lash__task_take_data(lash_task *t, uint32_t op, char **head, size_t *head_len, char **data, size_t *data_len);
 
 int lash__sched_complete(lash_sched *s, uint32_t op, int status, const char *payload, size_t len);
 int lash__sched_run(lash_sched *s, double now_ms);

@@ -7,6 +7,7 @@
 #include "core/core.h"
 #include "plugins/budget.h"
 #include "prompt/prompt.h"
+#include "provider/http.h"
 #include "session/session.h"
 #include "store/commit.h"
 #include "tools/schema.h"
@@ -63,6 +64,9 @@ typedef struct {
   double head;             /* the store's head revision as this turn knows it */
   int replaced, pending_replace, progress_failed, tools_started;
   cJSON *result;           /* the assembled result, sent once the final commit landed */
+  cJSON *http_cfg;         /* an HTTP wire provider's config, or NULL (the host's complete()) */
+  lash_http_call *http;    /* the model call in flight over HTTP */
+  char stream_corr[37];    /* correlation id of this call's streamed prose */
 } turn_t;
 
 /* ---- small JSON helpers -------------------------------------------------- */
@@ -181,7 +185,7 @@ static void finish_text(turn_t *t, const char *text) {
 
 /* The LlmRequest JSON text: committed history comes from the session's cache,
  * so a request costs one copy per message however long the session grows. */
-static char *project_request(turn_t *t, size_t *len) {
+static char *project_request(turn_t *t, int full, size_t *len) {
   lash_session *s = t->s;
   lash_buf b;
   lash__buf_init(&b, &t->core->alloc);
@@ -193,7 +197,7 @@ static char *project_request(turn_t *t, size_t *len) {
   int first = 1;
   if (t->system_json) { lash__buf_puts(&b, t->system_json); first = 0; }
   /* a mirrored history is named in the header, not copied (see session.h) */
-  const cJSON *msg = s->messages && !s->mirrored ? s->messages->child : NULL;
+  const cJSON *msg = s->messages && (full || !s->mirrored) ? s->messages->child : NULL;
   for (size_t i = 0; msg; i++, msg = msg->next) {
     char *fresh = NULL;
     const char *text = i < s->nrendered ? s->rendered[i] : NULL;
@@ -1010,6 +1014,51 @@ static void report_commit_failure(turn_t *t, const char *payload, size_t len) {
 
 /* ---- the task ------------------------------------------------------------ */
 
+/* ---- the model over HTTP (provider/http.c) ------------------------------------ */
+
+static void http_delta(void *ud, const char *kind, const char *text, size_t len) {
+  turn_t *t = ud;
+  cJSON *f = cJSON_CreateObject();
+  char *piece = lash__strndup(&t->core->alloc, text, len);
+  cJSON_AddStringToObject(f, "text", piece ? piece : "");
+  lash__free(&t->core->alloc, piece);
+  if (!strcmp(kind, "text")) emit(t, t->stream_corr, "assistant_prose_delta", f);
+  else emit(t, NULL, "reasoning_delta", f);
+}
+
+static void http_retry(void *ud, double wait_seconds, uint32_t attempt, uint32_t max_attempts, const char *reason) {
+  turn_t *t = ud;
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddNumberToObject(f, "wait_seconds", wait_seconds);
+  cJSON_AddNumberToObject(f, "attempt", attempt);
+  cJSON_AddNumberToObject(f, "max_attempts", max_attempts);
+  cJSON_AddStringToObject(f, "reason", reason);
+  emit(t, NULL, "retry_status", f);
+}
+
+/* Build the full LlmRequest (history included: the host mirror is for JS
+ * providers) and hand it to the HTTP call. Returns the next state. */
+static int start_http(turn_t *t, lash_task *task) {
+  size_t len;
+  char *text = project_request(t, 1, &len);
+  cJSON *req = text ? cJSON_ParseWithLength(text, len) : NULL;
+  lash__free(&t->core->alloc, text);
+  lash_err e = {0};
+  lash__uuid4(&t->core->rng, t->stream_corr);
+  lash_http_events ev = {http_delta, http_retry, t};
+  t->http = req ? lash__http_start(&t->core->alloc, task, t->no, t->http_cfg, req, &ev, &e) : NULL;
+  cJSON_Delete(req);
+  if (t->http) return T_LLM_WAIT;
+  /* the request could not be built (e.g. an attachment the dialect refuses): a provider error */
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddStringToObject(p, "message", e.detail[0] ? e.detail : "could not build the provider request");
+  char *payload = cJSON_PrintUnformatted(p);
+  cJSON_Delete(p);
+  int next = handle_llm(t, LASH_OP_ERROR, payload ? payload : "{}", payload ? strlen(payload) : 2);
+  cJSON_free(payload);
+  return next;
+}
+
 static int turn_resume(lash_task *task) {
   turn_t *t = (turn_t *)task;
   for (;;) {
@@ -1077,13 +1126,14 @@ static int turn_resume(lash_task *task) {
         cJSON *f = cJSON_CreateObject();
         cJSON_AddNumberToObject(f, "protocol_iteration", t->iteration);
         emit(t, NULL, "model_request_started", f);
+        if (t->http_cfg) { t->state = start_http(t, task); if (t->state == T_LLM_WAIT) return LASH_TASK_PARKED; break; }
         char header[160];
         int hn = t->s->mirrored
                      ? snprintf(header, sizeof header, "{\"op\":\"llm.call\",\"turn\":%u,\"history\":%zu,\"history_at\":%d}",
                                 t->no, t->s->nrendered, t->system_json ? 1 : 0)
                      : snprintf(header, sizeof header, "{\"op\":\"llm.call\",\"turn\":%u}", t->no);
         size_t blen;
-        char *body = project_request(t, &blen);
+        char *body = project_request(t, 0, &blen);
         t->op = body ? lash__task_start_op_body(task, header, (size_t)hn, body, blen) : 0;
         lash__free(&t->core->alloc, body);
         if (!t->op) { emit_error(t, "llm_provider", NULL, NULL, "LLM error: too many operations in flight"); finish_stopped(t, "provider_error"); t->state = T_DONE; break; }
@@ -1098,7 +1148,18 @@ static int turn_resume(lash_task *task) {
         int st;
         char *payload = NULL;
         size_t len;
+        if (t->cancelled && t->http) { lash__http_free(t->http); t->http = NULL; finish_stopped(t, "cancelled"); t->state = T_DONE; break; }
         if (t->cancelled && t->op) { lash__task_cancel_op(task, t->op); t->op = 0; finish_stopped(t, "cancelled"); t->state = T_DONE; break; }
+        if (t->http) {
+          int r = lash__http_poll(t->http, &payload, &len);
+          if (r == LASH_HTTP_PENDING) return LASH_TASK_PARKED;
+          lash__http_free(t->http);
+          t->http = NULL;
+          st = r == LASH_HTTP_OK ? LASH_OP_OK : r == LASH_HTTP_CANCELLED ? LASH_OP_CANCELLED : LASH_OP_ERROR;
+          t->state = handle_llm(t, st, payload ? payload : "", payload ? len : 0);
+          lash__free(&t->core->alloc, payload);
+          break;
+        }
         if (lash__task_take_op(task, t->op, &st, &payload, &len) != 1) return LASH_TASK_PARKED;
         t->op = 0;
         t->state = handle_llm(t, st, payload, len);
@@ -1166,6 +1227,8 @@ static void turn_destroy(lash_task *task) {
   cJSON_Delete(t->tool_records);
   cJSON_Delete(t->done_nodes);
   cJSON_Delete(t->pending_nodes);
+  cJSON_Delete(t->http_cfg);
+  lash__http_free(t->http);
   lash__free(a, t->system_prompt);
   lash__free(a, t->system_json);
   lash__free(a, t->final_text);
@@ -1252,6 +1315,9 @@ int lash__turn_start(lash_core *c, const cJSON *req, uint32_t *turn_no, lash_err
     }
   }
 
+  const cJSON *http = cJSON_GetObjectItemCaseSensitive(req, "provider_http");
+  if (!lash__json_is_nullish(http) && (rc = lash__http_config_check(http, e))) return rc;
+
   turn_t *t = lash__alloc(&c->alloc, sizeof *t);
   if (!t) return lash__err(e, LASH_E_NOMEM, NULL, NULL);
   memset(t, 0, sizeof *t);
@@ -1265,6 +1331,7 @@ int lash__turn_start(lash_core *c, const cJSON *req, uint32_t *turn_no, lash_err
   const cJSON *blobs = cJSON_GetObjectItemCaseSensitive(req, "blob_ids");
   t->blob_ids = cJSON_IsArray(blobs) ? cJSON_Duplicate(blobs, 1) : cJSON_CreateArray();
   t->model = cJSON_Duplicate(model, 1);
+  if (!lash__json_is_nullish(http)) t->http_cfg = cJSON_Duplicate(http, 1);
   t->msgs = cJSON_CreateArray();
   t->errors = cJSON_CreateArray();
   t->tool_records = cJSON_CreateArray();

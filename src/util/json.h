@@ -13,6 +13,7 @@ typedef struct lash_err {
   char detail[256];
   const char *facet;   /* static; DurableStorePeerRequired only */
   const char *runtime_code; /* static; Runtime only (lash RuntimeError code) */
+  int retryable;       /* provider failures: lash's LlmTransportError.retryable */
 } lash_err;
 
 int lash__err(lash_err *e, int code, const char *argument, const char *fmt, ...);

@@ -99,6 +99,9 @@ EXPORT(lash_turn_cancel) int wasm_turn_cancel(lash_core *c, uint32_t no) { retur
 EXPORT(lash_op_complete) int wasm_op_complete(lash_core *c, uint32_t op, int st, const char *p, uint32_t n) {
   return lash_op_complete(c, op, st, p, n);
 }
+EXPORT(lash_op_data) int wasm_op_data(lash_core *c, uint32_t op, int ch, const char *p, uint32_t n) {
+  return lash_op_data(c, op, ch, p, n);
+}
 EXPORT(lash_run) int wasm_run(lash_core *c, double now_ms) { return lash_run(c, now_ms); }
 EXPORT(lash_diag_spawn) int wasm_diag_spawn(lash_core *c, uint32_t t, uint32_t s, uint32_t w) {
   return lash_diag_spawn(c, t, s, w);
