@@ -253,6 +253,20 @@ export class LashCore {
     return { heapBytesInUse: x.lash_heap_in_use(), memoryBytes: x.memory.buffer.byteLength };
   }
 
+  /** Audit: does the core's linear memory hold these bytes anywhere (e.g. an
+   * API key, which must stay in JavaScript)? Scans all of memory, free space included. */
+  memoryContains(needle) {
+    const n = typeof needle === 'string' ? new TextEncoder().encode(needle) : needle;
+    if (!(n instanceof Uint8Array) || !n.length) throw new TypeError('memoryContains: expected a non-empty string or Uint8Array');
+    const mem = new Uint8Array(this.#instance.exports.memory.buffer);
+    for (let i = mem.indexOf(n[0]); i !== -1 && i <= mem.length - n.length; i = mem.indexOf(n[0], i + 1)) {
+      let k = 1;
+      while (k < n.length && mem[i + k] === n[k]) k++;
+      if (k === n.length) return true;
+    }
+    return false;
+  }
+
   /** A SessionBuilder for `id` (lash: core.session(id)). */
   session(id) { return new SessionBuilder(this.#instance, this.#live, this.#info, id); }
 

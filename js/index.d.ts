@@ -112,6 +112,55 @@ export interface ToolDefinition {
   scheduling?: 'parallel' | 'serial';
   execute(args: any, ctx: ToolContext): unknown | Promise<unknown>;
 }
+/** lash ProviderOptions.reliability (defaults in brackets). */
+export interface ProviderReliability {
+  /** Attempts in all, first included [4]. */
+  maxAttempts?: number;
+  /** Exponential delay: baseDelayMs * 2^retry, capped at maxDelayMs [2000, 10000]. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Cap on a server's Retry-After [60000]. */
+  retryAfterCapMs?: number;
+  /** The whole request; the response start waits min(this, chunkTimeoutMs) [300000]. */
+  requestTimeoutMs?: number;
+  /** Between two body chunks [120000]. */
+  chunkTimeoutMs?: number;
+}
+export interface HttpProviderOptions {
+  /** Added to each request in JavaScript; never enters wasm memory, traces or stores. */
+  apiKey?: string;
+  baseUrl?: string;
+  /** The fetch to use (default globalThis.fetch). */
+  fetch?: typeof fetch;
+  /** Extra request headers (e.g. OpenRouter's HTTP-Referer). */
+  headers?: Record<string, string>;
+  reliability?: ProviderReliability;
+  /** Stream reasoning/thinking as reasoning_delta activities [false]. */
+  exposeThinking?: boolean;
+  /** Per-request output-token cap (the dialect's max_tokens / max_output_tokens). */
+  maxOutputTokens?: number;
+  reasoningEffort?: 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh';
+  cacheRetention?: 'none' | 'short' | 'long';
+}
+/** OpenAI Chat Completions or a compatible server: POST {baseUrl}/chat/completions. */
+export class OpenAiCompatibleProvider implements Provider {
+  constructor(options: HttpProviderOptions & { baseUrl: string });
+  readonly kind: 'openai-compatible';
+  readonly baseUrl: string;
+}
+/** OpenAI Responses: POST {baseUrl = https://api.openai.com/v1}/responses. */
+export class OpenAiResponsesProvider implements Provider {
+  constructor(options?: HttpProviderOptions);
+  readonly kind: 'openai';
+  readonly baseUrl: string;
+}
+/** Anthropic Messages: POST {baseUrl = https://api.anthropic.com}/v1/messages. */
+export class AnthropicProvider implements Provider {
+  constructor(options?: HttpProviderOptions);
+  readonly kind: 'anthropic';
+  readonly baseUrl: string;
+}
+
 export interface ToolProvider {
   readonly kind: 'tool_provider';
   readonly tools: readonly Required<Omit<ToolDefinition, 'outputSchema'>>[] & { outputSchema: object | null }[];
@@ -337,6 +386,8 @@ export class LashCore {
   deleteSession(id: string): Promise<{ session_id: string; process: null | object }>;
   /** Bytes the core has allocated, and the wasm linear memory size. */
   memoryStats(): { heapBytesInUse: number; memoryBytes: number };
+  /** Audit helper: whether the core's wasm memory (free space included) holds these bytes, e.g. an API key. */
+  memoryContains(needle: string | Uint8Array): boolean;
   /** The resolved base SessionPolicy. */
   readonly policy: SessionPolicy;
   /** 'lazy': inline runner started on the first session open; 'external': a driver you own. */

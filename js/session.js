@@ -33,6 +33,15 @@ export function attachCoreHost(instance, live) {
     return run.provider.send(msg, signal, push);
   });
 
+  // Image bytes for a wire request: {mime, data: base64}.
+  instance.onOp('attachment.get', async (msg) => {
+    const store = live.facets.attachment_store ?? live.runtimeHostConfig?.attachmentStore;
+    if (typeof store?.get !== 'function') throw new Error('the attachment store cannot read images');
+    const { meta, bytes } = await store.get(msg.id);
+    const type = meta?.media_type?.type ?? 'png';
+    return { mime: `${meta?.media_type?.kind ?? 'image'}/${type}`, data: base64(bytes) };
+  });
+
   instance.onOp('tool.call', async (msg, signal) => {
     const run = turns.get(msg.turn);
     const tool = tools.get(msg.name);
@@ -462,3 +471,10 @@ export class TurnBuilder {
   }
 }
 withPromptMethods(TurnBuilder, (b) => b.prompt);
+
+function base64(bytes) {
+  if (typeof Buffer === 'function') return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}

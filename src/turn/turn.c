@@ -18,7 +18,7 @@
 
 #define BATCH_MAX 25
 
-enum { T_INPUT, T_ATTACH_WAIT, T_LLM_START, T_PROGRESS_WAIT, T_LLM_WAIT, T_TOOLS, T_DONE, T_COMMIT_WAIT };
+enum { T_INPUT, T_ATTACH_WAIT, T_LLM_START, T_PROGRESS_WAIT, T_HTTP_ATTACH, T_LLM_WAIT, T_TOOLS, T_DONE, T_COMMIT_WAIT };
 enum { SLOT_PENDING, SLOT_RUNNING, SLOT_DONE };
 
 /* One tool call: a model call (parent < 0) or a batch child (parent = index of
@@ -66,6 +66,9 @@ typedef struct {
   cJSON *result;           /* the assembled result, sent once the final commit landed */
   cJSON *http_cfg;         /* an HTTP wire provider's config, or NULL (the host's complete()) */
   lash_http_call *http;    /* the model call in flight over HTTP */
+  cJSON *http_req;         /* its LlmRequest while image bytes are fetched */
+  uint32_t *att_ops;       /* attachment.get per request attachment (0: has data) */
+  int natt_ops;
   char stream_corr[37];    /* correlation id of this call's streamed prose */
 } turn_t;
 
@@ -1036,27 +1039,97 @@ static void http_retry(void *ud, double wait_seconds, uint32_t attempt, uint32_t
   emit(t, NULL, "retry_status", f);
 }
 
-/* Build the full LlmRequest (history included: the host mirror is for JS
- * providers) and hand it to the HTTP call. Returns the next state. */
-static int start_http(turn_t *t, lash_task *task) {
-  size_t len;
-  char *text = project_request(t, 1, &len);
-  cJSON *req = text ? cJSON_ParseWithLength(text, len) : NULL;
-  lash__free(&t->core->alloc, text);
-  lash_err e = {0};
-  lash__uuid4(&t->core->rng, t->stream_corr);
-  lash_http_events ev = {http_delta, http_retry, t};
-  t->http = req ? lash__http_start(&t->core->alloc, task, t->no, t->http_cfg, req, &ev, &e) : NULL;
-  cJSON_Delete(req);
-  if (t->http) return T_LLM_WAIT;
-  /* the request could not be built (e.g. an attachment the dialect refuses): a provider error */
+static int http_failed(turn_t *t, const char *message) {
   cJSON *p = cJSON_CreateObject();
-  cJSON_AddStringToObject(p, "message", e.detail[0] ? e.detail : "could not build the provider request");
+  cJSON_AddStringToObject(p, "message", message);
   char *payload = cJSON_PrintUnformatted(p);
   cJSON_Delete(p);
   int next = handle_llm(t, LASH_OP_ERROR, payload ? payload : "{}", payload ? strlen(payload) : 2);
   cJSON_free(payload);
   return next;
+}
+
+/* Hand the request to the HTTP call (request images already filled in). */
+static int send_http(turn_t *t, lash_task *task) {
+  lash_err e = {0};
+  lash__uuid4(&t->core->rng, t->stream_corr);
+  lash_http_events ev = {http_delta, http_retry, t};
+  t->http = lash__http_start(&t->core->alloc, task, t->no, t->http_cfg, t->http_req, &ev, &e);
+  cJSON_Delete(t->http_req);
+  t->http_req = NULL;
+  if (t->http) return T_LLM_WAIT;
+  /* the request could not be built (e.g. an image type the dialect refuses): a provider error */
+  return http_failed(t, e.detail[0] ? e.detail : "could not build the provider request");
+}
+
+/* Build the full LlmRequest (history included: the host mirror is for JS
+ * providers); images the history references are read from the attachment
+ * store first (op attachment.get), since the wire carries their bytes. */
+static int start_http(turn_t *t, lash_task *task) {
+  size_t len;
+  char *text = project_request(t, 1, &len);
+  t->http_req = text ? cJSON_ParseWithLength(text, len) : NULL;
+  lash__free(&t->core->alloc, text);
+  if (!t->http_req) return http_failed(t, "out of memory");
+  cJSON *atts = cJSON_GetObjectItemCaseSensitive(t->http_req, "attachments");
+  int n = cJSON_GetArraySize(atts), need = 0;
+  if (n) t->att_ops = lash__alloc(&t->core->alloc, (size_t)n * sizeof *t->att_ops);
+  if (n && !t->att_ops) return http_failed(t, "out of memory");
+  t->natt_ops = n;
+  for (int i = 0; i < n; i++) {
+    const cJSON *att = cJSON_GetArrayItem(atts, i);
+    const char *id = lash__json_str(cJSON_GetObjectItemCaseSensitive(att, "reference"), "id");
+    t->att_ops[i] = 0;
+    if (!id || cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(att, "data"))) continue;
+    lash_buf b;
+    lash__buf_init(&b, &t->core->alloc);
+    lash__buf_printf(&b, "{\"op\":\"attachment.get\",\"turn\":%u,\"id\":", t->no);
+    lash__buf_json_string(&b, id, strlen(id));
+    lash__buf_puts(&b, "}");
+    t->att_ops[i] = b.data ? lash__task_start_op(task, b.data, b.len) : 0;
+    lash__buf_free(&b);
+    if (!t->att_ops[i]) return http_failed(t, "could not read an image attachment");
+    need = 1;
+  }
+  return need ? T_HTTP_ATTACH : send_http(t, task);
+}
+
+/* Images arrived? {mime, data: base64} per attachment.get. */
+static int http_attachments(turn_t *t, lash_task *task) {
+  for (int i = 0; i < t->natt_ops; i++)
+    if (t->att_ops[i] && !lash__task_op_done(task, t->att_ops[i])) return T_HTTP_ATTACH;
+  cJSON *atts = cJSON_GetObjectItemCaseSensitive(t->http_req, "attachments");
+  const char *problem = NULL;
+  for (int i = 0; i < t->natt_ops; i++) {
+    if (!t->att_ops[i]) continue;
+    int st;
+    char *payload = NULL;
+    size_t len;
+    lash__task_take_op(task, t->att_ops[i], &st, &payload, &len);
+    t->att_ops[i] = 0;
+    cJSON *r = st == LASH_OP_OK ? cJSON_ParseWithLength(payload, len) : NULL;
+    lash__free(&t->core->alloc, payload);
+    cJSON *att = cJSON_GetArrayItem(atts, i);
+    const char *mime = lash__json_str(r, "mime");
+    cJSON *data = cJSON_DetachItemFromObjectCaseSensitive(r, "data");
+    if (!mime || !cJSON_IsString(data)) problem = "could not read an image attachment from the attachment store";
+    else {
+      cJSON_ReplaceItemInObjectCaseSensitive(att, "mime", cJSON_CreateString(mime));
+      cJSON_ReplaceItemInObjectCaseSensitive(att, "data", data);
+      data = NULL;
+    }
+    cJSON_Delete(data);
+    cJSON_Delete(r);
+  }
+  lash__free(&t->core->alloc, t->att_ops);
+  t->att_ops = NULL;
+  t->natt_ops = 0;
+  if (problem) {
+    cJSON_Delete(t->http_req);
+    t->http_req = NULL;
+    return http_failed(t, problem);
+  }
+  return send_http(t, task);
 }
 
 static int turn_resume(lash_task *task) {
@@ -1126,7 +1199,11 @@ static int turn_resume(lash_task *task) {
         cJSON *f = cJSON_CreateObject();
         cJSON_AddNumberToObject(f, "protocol_iteration", t->iteration);
         emit(t, NULL, "model_request_started", f);
-        if (t->http_cfg) { t->state = start_http(t, task); if (t->state == T_LLM_WAIT) return LASH_TASK_PARKED; break; }
+        if (t->http_cfg) {
+          t->state = start_http(t, task);
+          if (t->state == T_LLM_WAIT || t->state == T_HTTP_ATTACH) return LASH_TASK_PARKED;
+          break;
+        }
         char header[160];
         int hn = t->s->mirrored
                      ? snprintf(header, sizeof header, "{\"op\":\"llm.call\",\"turn\":%u,\"history\":%zu,\"history_at\":%d}",
@@ -1143,6 +1220,11 @@ static int turn_resume(lash_task *task) {
       case T_PROGRESS_WAIT:
         if (!progress_settled(t)) return LASH_TASK_PARKED;
         t->state = T_LLM_START;
+        break;
+      case T_HTTP_ATTACH:
+        if (t->cancelled) { finish_stopped(t, "cancelled"); t->state = T_DONE; break; }
+        t->state = http_attachments(t, task);
+        if (t->state == T_HTTP_ATTACH || t->state == T_LLM_WAIT) return LASH_TASK_PARKED;
         break;
       case T_LLM_WAIT: {
         int st;
@@ -1229,6 +1311,8 @@ static void turn_destroy(lash_task *task) {
   cJSON_Delete(t->pending_nodes);
   cJSON_Delete(t->http_cfg);
   lash__http_free(t->http);
+  cJSON_Delete(t->http_req);
+  lash__free(a, t->att_ops);
   lash__free(a, t->system_prompt);
   lash__free(a, t->system_json);
   lash__free(a, t->final_text);
