@@ -125,6 +125,8 @@ export interface ProviderReliability {
   requestTimeoutMs?: number;
   /** Between two body chunks [120000]. */
   chunkTimeoutMs?: number;
+  /** One response's bytes; a stream that never ends fails past this [67108864]. lash-wasm only. */
+  maxResponseBytes?: number;
 }
 export interface HttpProviderOptions {
   /** Added to each request in JavaScript; never enters wasm memory, traces or stores. */

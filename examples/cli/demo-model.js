@@ -29,7 +29,7 @@ export class OfflineDemoModel {
     if (wait) return call('wait', { seconds: Number(wait[1]) }, usage);
     const turns = messages.filter((m) => m.role === 'User' && m.blocks.some((b) => b.Text)).length;
     return reply(
-      `(offline demo model, no LLM) You said: "${question.trim()}". I can add, multiply and so on with my calculator tool (try "what is 12*(3+4)?") and read the clock with my now tool ("what time is it?"). This conversation has ${turns} user message${turns === 1 ? '' : 's'} so far. Set OPENAI_API_KEY or ANTHROPIC_API_KEY to talk to a real model once provider support lands.`,
+      `(offline demo model, no LLM) You said: "${question.trim()}". I can add, multiply and so on with my calculator tool (try "what is 12*(3+4)?") and read the clock with my now tool ("what time is it?"). This conversation has ${turns} user message${turns === 1 ? '' : 's'} so far. For a real model, configure a provider (CLI: OPENAI_API_KEY, ANTHROPIC_API_KEY, or LASH_BASE_URL with LASH_MODEL; web demo: the Provider panel).`,
       usage,
     );
   }

@@ -9,6 +9,7 @@ import { checkString, checkFunction, checkObject, checkPositiveInt } from '../va
 const RELIABILITY_KEYS = {
   maxAttempts: 'max_attempts', baseDelayMs: 'base_delay_ms', maxDelayMs: 'max_delay_ms',
   retryAfterCapMs: 'retry_after_cap_ms', requestTimeoutMs: 'request_timeout_ms', chunkTimeoutMs: 'chunk_timeout_ms',
+  maxResponseBytes: 'max_response_bytes',
 };
 const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
 
@@ -41,7 +42,7 @@ class HttpProvider {
       const wire = RELIABILITY_KEYS[key];
       if (!wire) throw bad(`reliability.${key}`, `unknown option (known: ${Object.keys(RELIABILITY_KEYS).join(', ')})`);
       if (value === undefined) continue;
-      const positive = key === 'maxAttempts' || key.endsWith('TimeoutMs');
+      const positive = key === 'maxAttempts' || key.endsWith('TimeoutMs') || key === 'maxResponseBytes';
       if (!Number.isSafeInteger(value) || value < 0 || (positive && value === 0))
         throw bad(`reliability.${key}`, positive ? 'must be greater than 0' : 'must be a non-negative integer');
       rel[wire] = value;
@@ -93,9 +94,9 @@ class HttpProvider {
     // a failure the core classifies (src/provider/http.c)
     const failure = (kind, message, extra = {}) => Object.assign(new Error(message), { wire: { kind, message, ...extra } });
     try {
-      // the whole exchange is bounded by the request timeout; the response start
-      // by the shorter of it and the chunk timeout (lash's response_start_timeout)
-      arm(timeoutMs, 'body');
+      // lash's timeouts: the response start waits min(request, chunk timeout); a
+      // streaming body only the chunk timeout between reads; an error body the
+      // request timeout. (A stream that never ends is cut by the core's byte cap.)
       const start = arm(timeoutMs && chunkMs ? Math.min(timeoutMs, chunkMs) : timeoutMs || chunkMs, 'start');
       let response;
       try {
@@ -117,6 +118,7 @@ class HttpProvider {
       if (!response.body) return {};
       const reader = response.body.getReader();
       const ok = response.status >= 200 && response.status < 300;
+      if (!ok) arm(timeoutMs, 'body');
       for (;;) {
         const chunkTimer = ok ? arm(chunkMs, 'chunk') : null;
         let step;

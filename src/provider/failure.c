@@ -3,6 +3,7 @@
 #include "provider/failure.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -61,13 +62,23 @@ int lash__is_context_overflow_text(const char *s, size_t n) {
   return r;
 }
 
+/* Rust's str::parse::<u16>: an optional '+', then digits only, at most 65535. */
+static int parse_u16(const char *s, int *out) {
+  if (*s == '+') s++;
+  if (!*s) return 0;
+  long v = 0;
+  for (; *s; s++) {
+    if (*s < '0' || *s > '9') return 0;
+    v = v * 10 + (*s - '0');
+    if (v > 65535) return 0;
+  }
+  *out = (int)v;
+  return 1;
+}
+
 void lash__failure_classify(lash_failure *f) {
   int status = f->status;
-  if (!status && f->code[0]) { /* a numeric code stands for a status (u16 parse) */
-    char *end;
-    long v = strtol(f->code, &end, 10);
-    if (!*end && f->code[0] != '-' && f->code[0] != '+' && v >= 0 && v <= 65535) status = (int)v;
-  }
+  if (!status && f->code[0]) parse_u16(f->code, &status); /* a numeric code stands for a status */
   if (status) {
     f->status = status;
     if (f->kind == LASH_FAIL_UNKNOWN) f->kind = LASH_FAIL_HTTP;
@@ -115,7 +126,7 @@ void lash__failure_classify(lash_failure *f) {
 double lash__retry_delay_ms(const lash_retry_policy *p, uint32_t retry_index, double retry_after_ms) {
   if (retry_after_ms >= 0) return p->retry_after_cap_ms >= 0 && retry_after_ms > p->retry_after_cap_ms ? p->retry_after_cap_ms : retry_after_ms;
   double mult = retry_index >= 63 ? INFINITY : ldexp(1.0, (int)retry_index);
-  double d = p->base_delay_ms * mult;
+  double d = p->base_delay_ms ? p->base_delay_ms * mult : 0; /* 0 x inf: Rust's 0.saturating_mul(MAX) = 0 */
   if (!(d <= p->max_delay_ms)) d = p->max_delay_ms; /* also catches inf*0 = NaN */
   return d;
 }
@@ -125,13 +136,14 @@ double lash__retry_after_ms(const char *value) {
   while (*value == ' ' || *value == '\t') value++;
   size_t n = strlen(value);
   while (n && (value[n - 1] == ' ' || value[n - 1] == '\t')) n--;
-  if (!n || n > 20) return -1;
+  if (n && *value == '+') value++, n--; /* u64 parse: an optional '+', then digits only (an HTTP date is ignored) */
+  if (!n) return -1;
+  for (size_t i = 0; i < n; i++)
+    if (value[i] < '0' || value[i] > '9') return -1;
+  while (n > 1 && *value == '0') value++, n--;
+  if (n > 20 || (n == 20 && memcmp(value, "18446744073709551615", 20) > 0)) return -1; /* past u64::MAX */
   double secs = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (value[i] < '0' || value[i] > '9') return -1; /* u64 parse: digits only (an HTTP date is ignored) */
-    secs = secs * 10 + (value[i] - '0');
-  }
-  if (secs > 18446744073709551615.0) return -1;
+  for (size_t i = 0; i < n; i++) secs = secs * 10 + (value[i] - '0');
   return secs * 1000;
 }
 
@@ -175,9 +187,11 @@ int lash__openai_error_retryable(const cJSON *error) {
     const char *s = c->valuestring;
     while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') s++;
     char *end;
+    errno = 0;
     long long v = strtoll(s, &end, 10);
+    int range = errno == ERANGE; /* past i64: Rust's parse fails */
     while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r') end++;
-    if (end != s && !*end && (s[0] != '+' || 1)) have = 1, num = (double)v;
+    if (end != s && !*end && !range) have = 1, num = (double)v;
   }
   if (have && (num == 429 || num >= 500)) return 1;
   const cJSON *k = cJSON_GetObjectItemCaseSensitive(error, "code");

@@ -29,6 +29,9 @@ static const kind_info KINDS[] = {
 };
 
 #define ERROR_BODY_MAX (64u << 10) /* what of a failed response is kept for the message and classifier */
+/* One response's bytes: lash bounds a stream only by the chunk timeout, so a
+ * server that never stops (keep-alives forever) would hold a turn forever. */
+#define RESPONSE_MAX_DEFAULT (64.0 * 1024 * 1024)
 
 struct lash_http_call {
   const lash_allocator *a;
@@ -37,7 +40,7 @@ struct lash_http_call {
   lash_http_events ev;
   int expose_thinking;
   lash_retry_policy retry;
-  double timeout_ms, chunk_timeout_ms;
+  double timeout_ms, chunk_timeout_ms, max_response_bytes, received;
   char *body;
   size_t body_len;
   lash_buf header; /* the op header without the attempt number */
@@ -67,7 +70,7 @@ int lash__http_config_check(const cJSON *cfg, lash_err *e) {
   const cJSON *r = cJSON_GetObjectItemCaseSensitive(cfg, "reliability");
   if (r && !cJSON_IsObject(r)) return lash__err(e, LASH_E_INVALID_ARGUMENT, "reliability", "expected an object");
   static const char *const keys[] = {"max_attempts", "base_delay_ms", "max_delay_ms", "retry_after_cap_ms",
-                                     "request_timeout_ms", "chunk_timeout_ms"};
+                                     "request_timeout_ms", "chunk_timeout_ms", "max_response_bytes"};
   for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, keys[i]);
     if (!v || cJSON_IsNull(v)) continue;
@@ -92,6 +95,7 @@ static void reset_attempt(lash_http_call *c) {
   lash__buf_free(&c->errbody);
   lash__buf_init(&c->errbody, c->a);
   c->head_seen = 0;
+  c->received = 0;
   c->status = 0;
   c->retry_after_ms = -1;
 }
@@ -100,7 +104,8 @@ static int start_attempt(lash_http_call *c) {
   reset_attempt(c);
   size_t base = c->header.len;
   lash__buf_printf(&c->header, ",\"attempt\":%u}", c->attempt + 1);
-  c->op = c->header.data ? lash__task_start_op_body(c->task, c->header.data, c->header.len, c->body, c->body_len) : 0;
+  /* a header cut short by a failed append must not reach the host */
+  c->op = c->header.data && !c->header.oom ? lash__task_start_op_body(c->task, c->header.data, c->header.len, c->body, c->body_len) : 0;
   c->header.len = base;
   if (c->header.data) c->header.data[base] = '\0';
   c->timer = 0;
@@ -142,6 +147,11 @@ static int take_head(lash_http_call *c, const char *head, size_t len, lash_failu
 static int take_body(lash_http_call *c, const char *data, size_t len, lash_failure *f) {
   if (!c->head_seen) {
     lash__failure_init(f, LASH_FAIL_TRANSPORT, 0, "HTTP request failed: body bytes arrived before the response head");
+    return 0;
+  }
+  c->received += (double)len;
+  if (c->received > c->max_response_bytes) {
+    lash__failure_init(f, LASH_FAIL_STREAM, 0, "Provider response exceeds the %.0f-byte limit", c->max_response_bytes);
     return 0;
   }
   if (c->stream) {
@@ -240,6 +250,7 @@ lash_http_call *lash__http_start(const lash_allocator *a, lash_task *task, uint3
   c->retry.retry_after_cap_ms = num_or(r, "retry_after_cap_ms", 60000);
   c->timeout_ms = num_or(r, "request_timeout_ms", 300000);
   c->chunk_timeout_ms = num_or(r, "chunk_timeout_ms", 120000);
+  c->max_response_bytes = num_or(r, "max_response_bytes", RESPONSE_MAX_DEFAULT);
   lash__buf_init(&c->header, a);
   lash__buf_init(&c->errbody, a);
   c->retry_after_ms = -1;
@@ -256,7 +267,7 @@ lash_http_call *lash__http_start(const lash_allocator *a, lash_task *task, uint3
     lash__buf_puts(&c->header, "\"");
   }
   lash__buf_printf(&c->header, "},\"timeout_ms\":%.0f,\"chunk_timeout_ms\":%.0f", c->timeout_ms, c->chunk_timeout_ms);
-  if (!c->header.data || !start_attempt(c)) {
+  if (!c->header.data || c->header.oom || !start_attempt(c)) {
     lash__err(e, LASH_E_NOMEM, NULL, "could not start the provider request");
     lash__http_free(c);
     return NULL;

@@ -1471,7 +1471,9 @@ int lash__turn_start(lash_core *c, const cJSON *req, uint32_t *turn_no, lash_err
       s->system_json = t->system_json ? lash__strndup(&c->alloc, t->system_json, strlen(t->system_json)) : NULL;
     }
   }
-  if (!t->input || !t->model || !t->msgs || !t->tool_specs) {
+  /* every copy made above (a lost provider_http copy must not fall back to the host's llm.call) */
+  if (!t->input || !t->blob_ids || !t->model || !t->msgs || !t->errors || !t->tool_records || !t->done_nodes ||
+      !t->tool_specs || (!lash__json_is_nullish(http) && !t->http_cfg)) {
     turn_destroy(&t->task);
     return lash__err(e, LASH_E_NOMEM, NULL, NULL);
   }
