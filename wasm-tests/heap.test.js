@@ -63,3 +63,55 @@ test('tool turns, batch and cancelled turns leave nothing behind either', async 
   expect(core.memoryStats().heapBytesInUse).toBe(baseline);
   core.close();
 });
+
+test('turns over HTTP (every dialect, retries, bad streams, a 10 MB event, cancel) leave nothing behind', async () => {
+  const { startProviderServer } = await import('./provider-server.js');
+  const { OpenAiCompatibleProvider, OpenAiResponsesProvider, AnthropicProvider } = await import('../js/index.js');
+  const server = await startProviderServer();
+  const reliability = { baseDelayMs: 1, maxDelayMs: 1, retryAfterCapMs: 1 };
+  const dialects = [
+    ['chat', new OpenAiCompatibleProvider({ apiKey: 'k', baseUrl: `${server.url}/v1`, reliability })],
+    ['responses', new OpenAiResponsesProvider({ apiKey: 'k', baseUrl: `${server.url}/v1`, reliability })],
+    ['anthropic', new AnthropicProvider({ apiKey: 'k', baseUrl: server.url, reliability })],
+  ];
+  try {
+    for (const [dialect, provider] of dialects) {
+      const core = await build(provider);
+      const warm = await core.session('warm').open();
+      server.script([{ sse: `${dialect}/text` }]);
+      expect((await warm.turn('hello').run()).result.outcome).toHaveProperty('finished');
+      warm.close();
+      await new Promise((r) => setTimeout(r, 0));
+      const baseline = core.memoryStats().heapBytesInUse;
+      for (let i = 0; i < 4; i++) {
+        const s = await core.session(`h${i}`).open();
+        server.script([
+          { sse: `${dialect}/text` },
+          { status: 429, headers: { 'retry-after': '0' }, json: { error: { message: 'slow down' } } }, { sse: `${dialect}/usage-cached` },
+          { sse: `${dialect}/malformed` },
+          { garbage: true },
+          { hugeEvent: 10 * 1024 * 1024 },
+          { sse: `${dialect}/reasoning` },
+        ]);
+        expect((await s.turn('one').run()).result.outcome).toHaveProperty('finished');
+        expect((await s.turn('two').run()).result.outcome).toHaveProperty('finished');
+        expect((await s.turn('three').run()).result.outcome).toEqual({ stopped: 'provider_error' });
+        expect((await s.turn('four').run()).result.outcome).toEqual({ stopped: 'provider_error' });
+        expect((await s.turn('five').run()).result.outcome).toEqual({ stopped: 'provider_error' });
+        expect((await s.turn('six').run()).result.outcome).toHaveProperty('finished');
+        server.script([{ endless: true, intervalMs: 5 }]);
+        const ac = new AbortController();
+        const running = s.turn('seven').signal(ac.signal).run();
+        await new Promise((r) => setTimeout(r, 30));
+        ac.abort();
+        expect((await running).result.outcome).toEqual({ stopped: 'cancelled' });
+        s.close();
+      }
+      await new Promise((r) => setTimeout(r, 0));
+      expect(core.memoryStats().heapBytesInUse).toBe(baseline);
+      core.close();
+    }
+  } finally {
+    await server.close();
+  }
+}, 120000);
