@@ -30,11 +30,6 @@ const DIALECTS = ['chat', 'responses', 'anthropic'];
 const transcriptsOf = (dialect) =>
   readdirSync(`${FIXTURES}${dialect}`).filter((f) => f.endsWith('.sse')).map((f) => f.slice(0, -4)).sort();
 
-// The provider classes land with issue 5; until then only the SDK side runs.
-const HAVE_PROVIDERS = ['OpenAiCompatibleProvider', 'OpenAiResponsesProvider', 'AnthropicProvider'].every(
-  (name) => typeof lash[name] === 'function',
-);
-const withProviders = HAVE_PROVIDERS ? test : test.skip;
 
 let server;
 beforeAll(async () => {
@@ -437,7 +432,7 @@ describe('provider-server', () => {
 describe('lash-wasm turns agree with the official clients', () => {
   const cases = DIALECTS.flatMap((dialect) => transcriptsOf(dialect).map((name) => [dialect, name]));
 
-  withProviders.each(cases)('%s/%s', async (dialect, name) => {
+  test.each(cases)('%s/%s', async (dialect, name) => {
     const sdk = await sdkRun(dialect, name);
     const ours = await oursRun(dialect, name, sdk);
 
