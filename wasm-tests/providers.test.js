@@ -804,3 +804,41 @@ describe('request bodies type-check against the official SDKs\' request types', 
     expect(perBody.map((errors, i) => ({ request: i, errors })).filter((x) => x.errors.length > 0)).toEqual([]);
   }, 60000);
 });
+
+// ---------------------------------------------------------------------------
+// Chunk-split invariance through the whole stack: however the network cuts the
+// body (one write, single bytes at the start, inside UTF-8 sequences, many random
+// cuts), a transcript yields the same turn: prose, the assistant's parts, usage.
+// ---------------------------------------------------------------------------
+describe('chunk-split invariance: the same transcript split anywhere gives the same turn', () => {
+  const observe = async (session, reply) => {
+    server.script([reply, ...(reply.sse.endsWith('/tools') ? [{ sse: reply.sse.replace('/tools', '/text'), whole: true }] : [])]);
+    const { result, activities } = await session.turn('go').run();
+    const view = await session.readView();
+    return {
+      outcome: result.outcome,
+      prose: proseOf(activities),
+      usage: activities.filter((a) => a.type === 'usage').map((a) => a.usage),
+      // the committed assistant parts (tool-call ids and names, arguments, text), without generated message ids
+      parts: view.messages.slice(-4).map((m) => [m.role, m.parts.map((p) => [p.kind, p.content, p.tool_call_id ?? null, p.tool_name ?? null])]),
+    };
+  };
+  test.each(DIALECTS.flatMap((d) => ['text', 'tools', 'reasoning', 'usage-cached'].map((t) => [d, t])))(
+    '%s/%s under 12 different splits',
+    async (dialect, name) => {
+      const splits = [{ whole: true }, { pieces: 2, seed: 1 }, { pieces: 3, seed: 9 }];
+      for (let seed = 2; seed <= 10; seed++) splits.push({ pieces: 5 + seed * 7, seed, delayMs: 0 });
+      let reference = null;
+      for (const [i, split] of splits.entries()) {
+        const { session } = await open(dialect, { sessionId: `split-${dialect}-${name}-${i}` });
+        const seen = await observe(session, { sse: `${dialect}/${name}`, ...split });
+        if (!reference) reference = seen;
+        else expect(seen).toEqual(reference);
+      }
+      expect(reference.outcome).toHaveProperty('finished');
+      if (name === 'text') expect(reference.prose).toBe(TEXT);
+      if (name === 'tools') expect(reference.parts.flatMap(([, parts]) => parts).filter(([kind]) => kind === 'ToolCall')).toHaveLength(2);
+    },
+    60000,
+  );
+});
