@@ -1271,6 +1271,7 @@ struct lash_stream {
   void *ud;
   int rc;             /* sticky failure, described by err */
   lash_err err;
+  char *err_raw; /* the error event's text (err.raw) */
 };
 
 static lash_stream *anthropic_stream_new(const lash_allocator *a) {
@@ -1296,6 +1297,7 @@ static void block_free(stream_block *b) {
 
 static void anthropic_stream_free(lash_stream *s) {
   if (!s) return;
+  cJSON_free(s->err_raw);
   for (size_t i = 0; i < s->nblocks; i++) block_free(&s->blocks[i]);
   lash__free(s->a, s->blocks);
   lash__sse_free(&s->sse);
@@ -1500,6 +1502,7 @@ static int on_event(void *ud, const char *data, size_t len) {
     /* lash is_retryable_error_event: overloaded, api and rate-limit errors */
     const char *et = jstr(jget(jget(event, "error"), "type"));
     s->err.retryable = et && (!strcmp(et, "overloaded_error") || !strcmp(et, "api_error") || !strcmp(et, "rate_limit_error"));
+    lash__err_raw_event(&s->err, &s->err_raw, event);
   } /* content_block_stop, message_stop, ping and unknown events change nothing */
   cJSON_Delete(event);
   return rc;

@@ -1192,6 +1192,7 @@ struct lash_stream {
   void *ud;
   int failed;
   lash_err err;
+  char *err_raw; /* the error event's text (err.raw) */
 };
 
 static int s_fail(lash_stream *s, int code, const char *msg) {
@@ -1459,6 +1460,7 @@ static int process_event(lash_stream *s, cJSON *ev) {
     const char *m = vstr(vget(error, "message"));
     s_fail(s, LASH_E_INVALID_ARGUMENT, m ? m : "OpenAI-compatible chat stream error");
     s->err.retryable = lash__openai_error_retryable(error);
+    lash__err_raw_event(&s->err, &s->err_raw, ev);
     cJSON_Delete(ev);
     return s->err.code;
   }
@@ -1555,6 +1557,7 @@ static lash_stream *stream_new(const lash_allocator *a) {
 
 static void stream_free(lash_stream *s) {
   if (!s) return;
+  cJSON_free(s->err_raw);
   lash__sse_free(&s->sse);
   lash__buf_free(&s->text);
   lash__buf_free(&s->reasoning);

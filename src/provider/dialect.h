@@ -15,6 +15,10 @@
  * a numeric code/status 429 or >= 500, or a server/overload/rate-limit code. */
 int lash__openai_error_retryable(const cJSON *error);
 
+/* Keep ev's JSON text in *slot (owned by the stream, cJSON_free) as e's raw
+ * event: lash attaches it to a stream failure and classifies on it too. */
+void lash__err_raw_event(lash_err *e, char **slot, const cJSON *ev);
+
 /* Streamed text as it arrives: kind is "text" or "reasoning". */
 typedef void (*lash_delta_fn)(void *ud, const char *kind, const char *text, size_t len);
 

@@ -13,6 +13,16 @@
 #include "cJSON.h"
 #include "provider/dialect.h"
 
+/* After a bounded copy: drop a UTF-8 sequence the bound cut in half. */
+static void utf8_cut(char *s) {
+  size_t n = strlen(s), i = n;
+  while (i && ((unsigned char)s[i - 1] & 0xC0) == 0x80) i--;
+  if (!i) return;
+  unsigned char c = (unsigned char)s[i - 1];
+  size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+  if (n - (i - 1) < need) s[i - 1] = '\0';
+}
+
 void lash__failure_init(lash_failure *f, lash_fail_kind kind, int retryable, const char *fmt, ...) {
   memset(f, 0, sizeof *f);
   f->kind = kind;
@@ -21,7 +31,7 @@ void lash__failure_init(lash_failure *f, lash_fail_kind kind, int retryable, con
   f->retry_after_ms = -1;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(f->message, sizeof f->message, fmt, ap);
+  if (vsnprintf(f->message, sizeof f->message, fmt, ap) >= (int)sizeof f->message) utf8_cut(f->message);
   va_end(ap);
 }
 
@@ -147,19 +157,20 @@ double lash__retry_after_ms(const char *value) {
   return secs * 1000;
 }
 
-void lash__error_detail(const char *body, size_t len, char *out, size_t cap) {
-  if (!cap) return;
+int lash__error_detail(const char *body, size_t len, char *out, size_t cap) {
+  if (!cap) return 0;
   out[0] = '\0';
   size_t b = 0, e = len;
-  while (b < e && strchr(" \t\r\n\f\v", body[b])) b++;
-  while (e > b && strchr(" \t\r\n\f\v", body[e - 1])) e--;
-  if (b == e) return;
+  while (b < e && body[b] && strchr(" \t\r\n\f\v", body[b])) b++; /* (strchr finds a NUL too) */
+  while (e > b && body[e - 1] && strchr(" \t\r\n\f\v", body[e - 1])) e--;
+  if (b == e) return 0;
   cJSON *v = cJSON_ParseWithLength(body + b, e - b);
   const cJSON *m = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "error"), "message");
   if (cJSON_IsString(m) && m->valuestring) {
     snprintf(out, cap, "%s", m->valuestring);
+    if (strlen(m->valuestring) >= cap) utf8_cut(out);
     cJSON_Delete(v);
-    return;
+    return 1;
   }
   cJSON_Delete(v);
   /* first 200 characters (code points), never cutting one in half */
@@ -174,6 +185,15 @@ void lash__error_detail(const char *body, size_t len, char *out, size_t cap) {
   size_t n = i - b < cap - 1 ? i - b : cap - 1;
   memcpy(out, body + b, n);
   out[n] = '\0';
+  if (n < i - b) utf8_cut(out);
+  return 1;
+}
+
+void lash__err_raw_event(lash_err *e, char **slot, const cJSON *ev) {
+  cJSON_free(*slot);
+  *slot = ev ? cJSON_PrintUnformatted(ev) : NULL;
+  e->raw = *slot;
+  e->raw_len = *slot ? strlen(*slot) : 0;
 }
 
 int lash__openai_error_retryable(const cJSON *error) {

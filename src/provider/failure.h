@@ -14,7 +14,7 @@ typedef enum {
 
 typedef struct lash_failure {
   lash_fail_kind kind;
-  char message[512];
+  char message[1024];     /* bounded; cut on a UTF-8 boundary */
   int retryable;
   int status;             /* HTTP status, 0 = none */
   char code[48];          /* "" = none; an HTTP status sets it to the number */
@@ -41,6 +41,7 @@ double lash__retry_delay_ms(const lash_retry_policy *p, uint32_t retry_index, do
 /* retry_after_from_headers: an integer number of seconds, else < 0. */
 double lash__retry_after_ms(const char *value);
 /* extract_error_detail: the body's error.message if it is JSON, else its first
- * 200 characters (trimmed); writes "" for an empty body. */
-void lash__error_detail(const char *body, size_t len, char *out, size_t cap);
+ * 200 characters (trimmed). Returns 0 (None, out "") for an empty body, else 1
+ * (Some; the detail itself may be "", from "error":{"message":""}). */
+int lash__error_detail(const char *body, size_t len, char *out, size_t cap);
 #endif

@@ -122,6 +122,8 @@ static void on_delta(void *ud, const char *kind, const char *text, size_t len) {
 
 static void fail_from_err(lash_failure *f, const lash_err *e) {
   lash__failure_init(f, LASH_FAIL_UNKNOWN, e->retryable, "%s", e->code == LASH_E_NOMEM ? "out of memory" : e->detail);
+  f->raw = e->raw; /* borrowed from the stream, which lives until the failure is classified */
+  f->raw_len = e->raw_len;
 }
 
 /* The head the host sent: {"status":N,"retry_after":"..."?}. */
@@ -187,17 +189,18 @@ static int finish_attempt(lash_http_call *c, int st, const char *payload, size_t
       lash__failure_init(f, LASH_FAIL_UNKNOWN, 0, "%s", msg);
     }
     cJSON_Delete(p);
-    /* an error response whose body timed out or broke still fails by its status (lash: unwrap_or_default) */
+    /* an error response whose body timed out or broke still fails by its status,
+     * with no body at all (lash: read_response_text(..).unwrap_or_default()) */
     if (!(c->head_seen && !c->stream)) return LASH_HTTP_FAILED;
+    c->errbody.len = 0;
   }
   if (!c->head_seen) {
     lash__failure_init(f, LASH_FAIL_TRANSPORT, 1, "HTTP request failed: the connection closed before a response");
     return LASH_HTTP_FAILED;
   }
   if (!c->stream) { /* non-2xx */
-    char detail[256];
-    lash__error_detail(c->errbody.data ? c->errbody.data : "", c->errbody.len, detail, sizeof detail);
-    if (detail[0]) lash__failure_init(f, LASH_FAIL_UNKNOWN, 0, "%s with %d: %s", k->failed, c->status, detail);
+    char detail[808]; /* 200 characters of up to 4 bytes fit */
+    if (lash__error_detail(c->errbody.data ? c->errbody.data : "", c->errbody.len, detail, sizeof detail)) lash__failure_init(f, LASH_FAIL_UNKNOWN, 0, "%s with %d: %s", k->failed, c->status, detail);
     else lash__failure_init(f, LASH_FAIL_UNKNOWN, 0, "%s with %d", k->failed, c->status);
     f->status = c->status;
     snprintf(f->code, sizeof f->code, "%d", c->status);

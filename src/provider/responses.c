@@ -1385,6 +1385,7 @@ struct lash_stream {
   void *ud;
   int failed;
   lash_err err;
+  char *err_raw; /* the error event's text (err.raw) */
 };
 
 static int s_fail(lash_stream *s, int code, const char *fmt, ...) {
@@ -1964,6 +1965,7 @@ static int process_event(lash_stream *s, cJSON *ev) {
     int retry = lash__openai_error_retryable(vget(ev, "error"));
     s_fail(s, LASH_E_INVALID_ARGUMENT, "%s", m ? m : R_PROVIDER " stream error");
     s->err.retryable = retry;
+    lash__err_raw_event(&s->err, &s->err_raw, ev);
     return 0;
   }
   cJSON *resp = vget(ev, "response");
@@ -2021,6 +2023,7 @@ static int process_event(lash_stream *s, cJSON *ev) {
     int retry = lash__openai_error_retryable(ev_err);
     s_fail(s, LASH_E_INVALID_ARGUMENT, "%s", m ? m : R_PROVIDER " response failed");
     s->err.retryable = retry;
+    lash__err_raw_event(&s->err, &s->err_raw, ev);
     return 0;
   }
   if (!ok) return 0;
@@ -2095,6 +2098,7 @@ static lash_stream *stream_new(const lash_allocator *a) {
 
 static void stream_free(lash_stream *s) {
   if (!s) return;
+  cJSON_free(s->err_raw);
   lash__sse_free(&s->sse);
   lash__buf_free(&s->body);
   lash__buf_free(&s->scratch);

@@ -11,6 +11,8 @@ int lash__err(lash_err *e, int code, const char *argument, const char *fmt, ...)
   e->facet = NULL;
   e->runtime_code = NULL;
   e->retryable = 0;
+  e->raw = NULL;
+  e->raw_len = 0;
   snprintf(e->argument, sizeof e->argument, "%s", argument ? argument : "");
   e->detail[0] = '\0';
   if (fmt) {

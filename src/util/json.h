@@ -14,6 +14,8 @@ typedef struct lash_err {
   const char *facet;   /* static; DurableStorePeerRequired only */
   const char *runtime_code; /* static; Runtime only (lash RuntimeError code) */
   int retryable;       /* provider failures: lash's LlmTransportError.retryable */
+  const char *raw;     /* provider failures: the raw event (borrowed from the stream; classifier input) */
+  size_t raw_len;
 } lash_err;
 
 int lash__err(lash_err *e, int code, const char *argument, const char *fmt, ...);
