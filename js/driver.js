@@ -134,7 +134,7 @@ export class CoreInstance {
     }
     if (opId === 0) {
       if (msg.op === 'cancel') this.#inflight.get(msg.id)?.abort(new LashError('Cancelled', 'operation cancelled'));
-      else queueMicrotask(() => this.#notify.get(msg.op)?.(msg));
+      else this.#note(msg);
       return;
     }
     const ac = new AbortController();
@@ -152,6 +152,18 @@ export class CoreInstance {
           ...(err?.code ? { code: err.code } : {}),
         }),
       );
+  }
+
+  // Notifications (activities, mirror updates) are delivered in order after the
+  // core call that emitted them, all in one microtask.
+  #notes = [];
+  #note(msg) {
+    if (this.#notes.push(msg) > 1) return;
+    queueMicrotask(() => {
+      const notes = this.#notes;
+      this.#notes = [];
+      for (const m of notes) this.#notify.get(m.op)?.(m);
+    });
   }
 
   // Queue streamed progress of a pending op; false once the op is gone (stop reading).

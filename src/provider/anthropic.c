@@ -60,22 +60,25 @@ static int is_uspace(unsigned c) {
          c == 0x205F || c == 0x3000;
 }
 
-/* str::trim: [*b, *e) of s[0..n) without Unicode whitespace at either end. */
+/* str::trim: [*b, *e) of s[0..n) without Unicode whitespace at either end.
+ * Only the ends are decoded (an SSE line is trimmed per event: keep it O(blank)). */
 static void utrim(const char *s, size_t n, size_t *b, size_t *e) {
   const unsigned char *p = (const unsigned char *)s;
-  size_t i = 0, first = n, last = 0;
+  size_t i = 0, j = n;
+  unsigned cp;
   while (i < n) {
-    unsigned cp;
     size_t k = utf8_seq(p + i, n - i, &cp);
-    if (!k) { k = 1; cp = 0xFFFD; } /* not whitespace */
-    if (!is_uspace(cp)) {
-      if (first == n) first = i;
-      last = i + k;
-    }
+    if (!k || !is_uspace(cp)) break; /* invalid bytes are not whitespace */
     i += k;
   }
-  *b = first == n ? n : first;
-  *e = first == n ? n : last;
+  while (j > i) { /* step back to the last sequence's lead byte */
+    size_t l = j - 1;
+    while (l > i && (p[l] & 0xC0) == 0x80 && j - l < 4) l--;
+    if (utf8_seq(p + l, j - l, &cp) != j - l || !is_uspace(cp)) break;
+    j = l;
+  }
+  *b = i;
+  *e = j;
 }
 
 static int is_blank(const char *s) {

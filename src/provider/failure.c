@@ -35,18 +35,27 @@ void lash__failure_init(lash_failure *f, lash_fail_kind kind, int retryable, con
   va_end(ap);
 }
 
-/* A case-insensitive substring search over a lowercased haystack. */
-static int has(const char *lower, const char *needle) { return strstr(lower, needle) != NULL; }
+/* lash lowercases "{code}\n{message}\n{raw}" and searches it; no needle holds a
+ * '\n', so searching the three parts one by one is the same, with no copy. */
+typedef struct { const char *s[3]; size_t n[3]; } hay_t;
 
-static char *lowered(const char *s, size_t n) {
-  char *out = malloc(n + 1);
-  if (!out) return NULL;
-  for (size_t i = 0; i < n; i++) out[i] = (char)tolower((unsigned char)s[i]);
-  out[n] = '\0';
-  return out;
+static int span_has(const char *h, size_t n, const char *needle) {
+  size_t m = strlen(needle);
+  for (size_t i = 0; m <= n && i <= n - m; i++) {
+    size_t k = 0;
+    while (k < m && tolower((unsigned char)h[i + k]) == needle[k]) k++;
+    if (k == m) return 1;
+  }
+  return 0;
 }
 
-static int overflow_lower(const char *l) {
+static int has(const hay_t *h, const char *needle) {
+  for (int i = 0; i < 3; i++)
+    if (h->s[i] && span_has(h->s[i], h->n[i], needle)) return 1;
+  return 0;
+}
+
+static int overflow_text(const hay_t *l) {
   static const char *const not_overflow[] = {"rate limit", "rate_limit", "ratelimit", "throttle", "throttling",
                                              "too many requests", "tokens per minute", "tpm", "quota"};
   for (size_t i = 0; i < sizeof not_overflow / sizeof *not_overflow; i++)
@@ -66,10 +75,8 @@ static int overflow_lower(const char *l) {
 }
 
 int lash__is_context_overflow_text(const char *s, size_t n) {
-  char *l = lowered(s, n);
-  int r = l ? overflow_lower(l) : 0;
-  free(l);
-  return r;
+  hay_t h = {{s, NULL, NULL}, {n, 0, 0}};
+  return overflow_text(&h);
 }
 
 /* Rust's str::parse::<u16>: an optional '+', then digits only, at most 65535. */
@@ -99,38 +106,23 @@ void lash__failure_classify(lash_failure *f) {
   } else if (f->kind == LASH_FAIL_TRANSPORT || f->kind == LASH_FAIL_TIMEOUT) {
     f->retryable = 1;
   }
-  /* haystack = "{code}\n{message}\n{raw}", lowercased */
-  size_t cn = strlen(f->code), mn = strlen(f->message), rn = f->raw ? f->raw_len : 0;
-  char *hay = malloc(cn + mn + rn + 3);
-  if (!hay) return;
-  memcpy(hay, f->code, cn);
-  hay[cn] = '\n';
-  memcpy(hay + cn + 1, f->message, mn);
-  hay[cn + 1 + mn] = '\n';
-  if (rn) memcpy(hay + cn + mn + 2, f->raw, rn);
-  size_t n = cn + mn + rn + 2;
-  for (size_t i = 0; i < n; i++) {
-    hay[i] = (char)tolower((unsigned char)hay[i]);
-    if (!hay[i]) hay[i] = ' '; /* a NUL in the body must not cut the search short */
-  }
-  hay[n] = '\0';
-  if (overflow_lower(hay)) {
+  hay_t hay = {{f->code, f->message, f->raw}, {strlen(f->code), strlen(f->message), f->raw ? f->raw_len : 0}};
+  if (overflow_text(&hay)) {
     f->kind = LASH_FAIL_VALIDATION;
     f->retryable = 0;
     f->terminal = "context_overflow";
   }
-  if (has(hay, "insufficient_quota") || has(hay, "usage_limit_reached") || has(hay, "usage_not_included") ||
-      has(hay, "quota")) {
+  if (has(&hay, "insufficient_quota") || has(&hay, "usage_limit_reached") || has(&hay, "usage_not_included") ||
+      has(&hay, "quota")) {
     f->kind = LASH_FAIL_QUOTA;
     f->retryable = 0;
   }
-  if (has(hay, "content_filter") || has(hay, "prohibited_content") || has(hay, "safety") || has(hay, "sensitive"))
+  if (has(&hay, "content_filter") || has(&hay, "prohibited_content") || has(&hay, "safety") || has(&hay, "sensitive"))
     f->terminal = "content_filter";
-  if (has(hay, "model_not_found") || has(hay, "unsupported model") || has(hay, "does not exist")) {
+  if (has(&hay, "model_not_found") || has(&hay, "unsupported model") || has(&hay, "does not exist")) {
     f->kind = LASH_FAIL_UNSUPPORTED;
     f->retryable = 0;
   }
-  free(hay);
 }
 
 double lash__retry_delay_ms(const lash_retry_policy *p, uint32_t retry_index, double retry_after_ms) {

@@ -116,7 +116,7 @@ static void on_delta(void *ud, const char *kind, const char *text, size_t len) {
   lash_http_call *c = ud;
   if (!len || !c->ev.delta) return;
   if (strcmp(kind, "text") && !c->expose_thinking) return; /* lash: reasoning only when exposed */
-  c->streamed = 1;
+  c->streamed = 1; /* one activity per SSE event, as lash: the same however the network cuts the body */
   c->ev.delta(c->ev.ud, kind, text, len);
 }
 

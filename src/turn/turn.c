@@ -1019,14 +1019,22 @@ static void report_commit_failure(turn_t *t, const char *payload, size_t len) {
 
 /* ---- the model over HTTP (provider/http.c) ------------------------------------ */
 
+/* A streamed delta activity, written directly: the one activity a long answer
+ * emits many times (what emit() would print, without building a tree). */
 static void http_delta(void *ud, const char *kind, const char *text, size_t len) {
   turn_t *t = ud;
-  cJSON *f = cJSON_CreateObject();
-  char *piece = lash__strndup(&t->core->alloc, text, len);
-  cJSON_AddStringToObject(f, "text", piece ? piece : "");
-  lash__free(&t->core->alloc, piece);
-  if (!strcmp(kind, "text")) emit(t, t->stream_corr, "assistant_prose_delta", f);
-  else emit(t, NULL, "reasoning_delta", f);
+  int prose = !strcmp(kind, "text");
+  char id[37], corr[37];
+  lash__uuid4(&t->core->rng, id);
+  if (!prose) lash__uuid4(&t->core->rng, corr);
+  lash_buf b;
+  lash__buf_init(&b, &t->core->alloc);
+  lash__buf_printf(&b, "{\"op\":\"activity\",\"turn\":%u,\"activity\":{\"id\":\"%s\",\"correlation_id\":\"%s\",\"type\":\"%s\",\"text\":",
+                   t->no, id, prose ? t->stream_corr : corr, prose ? "assistant_prose_delta" : "reasoning_delta");
+  lash__buf_json_string(&b, text, len);
+  lash__buf_puts(&b, "}}");
+  if (!b.oom && b.data) lash__sched_notify(&t->core->sched, b.data, b.len);
+  lash__buf_free(&b);
 }
 
 static void http_retry(void *ud, double wait_seconds, uint32_t attempt, uint32_t max_attempts, const char *reason) {
