@@ -59,7 +59,8 @@ if (BUILT) {
   size.wasm = { raw: wasm.length, gzip: gz(wasm) };
   size.js = { raw: js.length, gzip: gz(js), files: jsFiles.length };
   size.pkg = { raw: wasm.length + js.length, gzip: size.wasm.gzip + size.js.gzip };
-  const b = await bundle(`export { StandardCore, EchoProvider, InlineEffectHost, InMemoryAttachmentStore,
+  // one real provider (Chat Completions over fetch), as a minimal embedding would ship
+  const b = await bundle(`export { StandardCore, OpenAiCompatibleProvider, InlineEffectHost, InMemoryAttachmentStore,
     InMemoryProcessExecutionEnvStore, InMemorySessionStoreFactory, ModelSpec } from '../js/index.js';`);
   size.oursBundle = b.error ? b : { raw: b.raw + size.wasm.raw, gzip: b.gzip + size.wasm.gzip, js: b };
 }
