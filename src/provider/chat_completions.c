@@ -1,8 +1,8 @@
 /* The OpenAI Chat Completions dialect ("openai-compatible", spec §7.4): lash's
  * crates/lash-provider-openai/src/chat.rs (build_chat_request_body, ChatStreamState,
  * process_chat_sse_event), driver.rs (drive_streaming_chat, complete_buffered_chat),
- * schema.rs (tool/structured-output schema projection) and responses_shared.rs
- * (usage parsing), ported for behaviour.
+ * ported for behaviour; schema.rs (the schema projection) is openai_schema.c and
+ * responses_shared.rs's usage parsing is in openai_json.c, shared with responses.c.
  *
  * lash keeps JSON in serde_json Values without preserve_order, so every object it
  * serialises has its keys sorted and a repeated key keeps its last value; the
@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "provider/dialect.h"
+#include "provider/openai_json.h"
+#include "provider/openai_schema.h"
 #include "provider/sse.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -25,7 +27,6 @@
 #define CC_MAX_JSON_VALUES (1u << 19) /* values in one parsed document: bounds the tree's memory */
 #define CC_MAX_TOOL_CALLS 4096        /* distinct tool-call indices in one response */
 #define CC_SLOT_COST 64               /* what one tool-call slot costs the text budget */
-#define CC_MAX_SCHEMA_DEPTH 256
 #define CC_OPENROUTER "https://openrouter.ai/api/v1"
 #define CC_MARK "__lash_cache_breakpoint"
 
@@ -33,14 +34,8 @@
  * Small helpers
  * ====================================================================== */
 
-/* serde_json Value::get: objects only, and a repeated key keeps its last value. */
-static cJSON *vget(const cJSON *v, const char *key) {
-  cJSON *hit = NULL;
-  if (!cJSON_IsObject(v)) return NULL;
-  for (cJSON *c = v->child; c; c = c->next)
-    if (c->string && !strcmp(c->string, key)) hit = c;
-  return hit;
-}
+/* serde_json Value::get (a repeated key keeps its last value). */
+static cJSON *vget(const cJSON *v, const char *key) { return lash__serde_get(v, key); }
 
 static const char *vstr(const cJSON *v) { return cJSON_IsString(v) && v->valuestring ? v->valuestring : NULL; }
 
@@ -79,54 +74,6 @@ static int blank(const char *s) {
   return n == 0;
 }
 
-/* Append s with every ill-formed sequence replaced by U+FFFD, one per maximal
- * subpart, as Rust's String::from_utf8_lossy does (lash decodes lines so). */
-static int utf8_lossy(lash_buf *out, const char *s, size_t n) {
-  const unsigned char *p = (const unsigned char *)s;
-  size_t i = 0, run = 0;
-  while (i < n) {
-    unsigned c = p[i];
-    if (c < 0x80) { i++; continue; }
-    size_t need = 0;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) need = 1;
-    else if (c == 0xE0) { need = 2; lo = 0xA0; }
-    else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) need = 2;
-    else if (c == 0xED) { need = 2; hi = 0x9F; }
-    else if (c == 0xF0) { need = 3; lo = 0x90; }
-    else if (c >= 0xF1 && c <= 0xF3) need = 3;
-    else if (c == 0xF4) { need = 3; hi = 0x8F; }
-    size_t j = i + 1, k = 0;
-    if (need) {
-      if (j < n && p[j] >= lo && p[j] <= hi) {
-        j++, k++;
-        while (k < need && j < n && p[j] >= 0x80 && p[j] <= 0xBF) j++, k++;
-      }
-    }
-    if (need && k == need) { i = j; continue; }
-    if (!lash__buf_append(out, s + run, i - run) || !lash__buf_append(out, "\xEF\xBF\xBD", 3)) return 0;
-    i = j;
-    run = i;
-  }
-  return lash__buf_append(out, s + run, n - run);
-}
-
-/* The length of s cut to at most max bytes at a character boundary. */
-static void clip_utf8(const char *s, size_t max, int *len_out) {
-  size_t n = strlen(s);
-  if (n > max) {
-    n = max;
-    while (n && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
-  }
-  *len_out = (int)n;
-}
-
-static void provider_err(lash_err *e, const char *msg) {
-  int n;
-  clip_utf8(msg, sizeof e->detail - 1, &n);
-  lash__err(e, LASH_E_INVALID_ARGUMENT, "provider", "%.*s", n, msg);
-}
-
 /* Append to an array / object, recording OOM instead of checking each call. */
 static cJSON *push(cJSON *arr, cJSON *item, int *oom) {
   if (!item || !arr || !cJSON_AddItemToArray(arr, item)) { cJSON_Delete(item); *oom = 1; return NULL; }
@@ -136,65 +83,8 @@ static cJSON *put(cJSON *obj, const char *key, cJSON *item, int *oom) {
   if (!item || !obj || !cJSON_AddItemToObject(obj, key, item)) { cJSON_Delete(item); *oom = 1; return NULL; }
   return item;
 }
-/* Set obj[key] = item, replacing every existing value (serde Map insert). */
-static cJSON *set(cJSON *obj, const char *key, cJSON *item, int *oom) {
-  if (!obj || !item) { cJSON_Delete(item); *oom = 1; return NULL; }
-  while (cJSON_GetObjectItemCaseSensitive(obj, key)) cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
-  return put(obj, key, item, oom);
-}
 static void del(cJSON *obj, const char *key) {
   while (cJSON_GetObjectItemCaseSensitive(obj, key)) cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
-}
-
-static int key_le(const cJSON *a, const cJSON *b) {
-  return strcmp(a->string ? a->string : "", b->string ? b->string : "") <= 0;
-}
-
-/* serde_json Map order: keys sorted bytewise, a repeated key keeps its last value.
- * Recurses into every container. Returns 0 on OOM, or past CC_MAX_SCHEMA_DEPTH
- * (unreachable: inputs pass the 64-level boundary, stream values the 127-level parser). */
-static int normalize(const lash_allocator *a, cJSON *v, int depth) {
-  if (depth > CC_MAX_SCHEMA_DEPTH) return 0;
-  if (!cJSON_IsObject(v) && !cJSON_IsArray(v)) return 1;
-  size_t n = 0;
-  for (cJSON *c = v->child; c; c = c->next) {
-    if (!normalize(a, c, depth + 1)) return 0;
-    n++;
-  }
-  if (!cJSON_IsObject(v) || n < 2) return 1;
-  cJSON **items = lash__alloc(a, 2 * n * sizeof *items);
-  if (!items) return 0;
-  cJSON **tmp = items + n;
-  size_t i = 0;
-  for (cJSON *c = v->child; c; c = c->next) items[i++] = c;
-  /* bottom-up merge sort: stable, so equal keys stay in document order */
-  for (size_t w = 1; w < n; w *= 2) {
-    for (size_t lo = 0; lo < n; lo += 2 * w) {
-      size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n, x = lo, y = mid, k = lo;
-      while (x < mid && y < hi) tmp[k++] = key_le(items[x], items[y]) ? items[x++] : items[y++];
-      while (x < mid) tmp[k++] = items[x++];
-      while (y < hi) tmp[k++] = items[y++];
-    }
-    memcpy(items, tmp, n * sizeof *items);
-  }
-  /* relink, dropping all but the last of equal keys */
-  cJSON *head = NULL, *tail = NULL;
-  for (i = 0; i < n; i++) {
-    cJSON *c = items[i];
-    if (i + 1 < n && !strcmp(c->string ? c->string : "", items[i + 1]->string ? items[i + 1]->string : "")) {
-      c->next = c->prev = NULL;
-      cJSON_Delete(c);
-      continue;
-    }
-    c->next = NULL;
-    if (!head) head = c;
-    else tail->next = c, c->prev = tail;
-    tail = c;
-  }
-  head->prev = tail; /* cJSON keeps the last item in child->prev */
-  v->child = head;
-  lash__free(a, items);
-  return 1;
 }
 
 /* ======================================================================
@@ -220,34 +110,6 @@ static void jp_ws(jp_t *j) {
 static cJSON *jp_fail(jp_t *j, const char *what) {
   if (!j->err[0]) snprintf(j->err, sizeof j->err, "%s at byte %zu", what, (size_t)(j->p - j->s));
   return NULL;
-}
-
-static int hex4(const char *p, unsigned *out) {
-  unsigned v = 0;
-  for (int i = 0; i < 4; i++) {
-    char c = p[i];
-    v <<= 4;
-    if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
-    else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') v |= (unsigned)(c - 'A' + 10);
-    else return 0;
-  }
-  *out = v;
-  return 1;
-}
-
-static int put_utf8(lash_buf *b, unsigned cp) {
-  char u[4];
-  size_t n;
-  if (cp == 0) cp = 0xFFFD; /* C strings cannot hold U+0000 */
-  if (cp < 0x80) u[0] = (char)cp, n = 1;
-  else if (cp < 0x800) u[0] = (char)(0xC0 | (cp >> 6)), u[1] = (char)(0x80 | (cp & 63)), n = 2;
-  else if (cp < 0x10000)
-    u[0] = (char)(0xE0 | (cp >> 12)), u[1] = (char)(0x80 | ((cp >> 6) & 63)), u[2] = (char)(0x80 | (cp & 63)), n = 3;
-  else
-    u[0] = (char)(0xF0 | (cp >> 18)), u[1] = (char)(0x80 | ((cp >> 12) & 63)), u[2] = (char)(0x80 | ((cp >> 6) & 63)),
-    u[3] = (char)(0x80 | (cp & 63)), n = 4;
-  return lash__buf_append(b, u, n);
 }
 
 /* A string literal into j->tmp (NUL-terminated); *escaped set if it had escapes. */
@@ -284,18 +146,18 @@ static int jp_string(jp_t *j, int *escaped) {
       j->p += 2;
     } else {
       unsigned cp, lo;
-      if (j->end - j->p < 6 || !hex4(j->p + 2, &cp)) { j->p += 2; jp_fail(j, "invalid \\u escape"); return 0; }
+      if (j->end - j->p < 6 || !lash__json_hex4(j->p + 2, &cp)) { j->p += 2; jp_fail(j, "invalid \\u escape"); return 0; }
       j->p += 6;
       if (cp >= 0xDC00 && cp <= 0xDFFF) { jp_fail(j, "lone trailing surrogate in hex escape"); return 0; }
       if (cp >= 0xD800 && cp <= 0xDBFF) {
-        if (j->end - j->p < 6 || j->p[0] != '\\' || j->p[1] != 'u' || !hex4(j->p + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF) {
+        if (j->end - j->p < 6 || j->p[0] != '\\' || j->p[1] != 'u' || !lash__json_hex4(j->p + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF) {
           jp_fail(j, "lone leading surrogate in hex escape");
           return 0;
         }
         j->p += 6;
         cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
       }
-      if (!put_utf8(&j->tmp, cp)) { j->oom = 1; return 0; }
+      if (!lash__buf_put_cp(&j->tmp, cp)) { j->oom = 1; return 0; }
     }
     run = j->p;
   }
@@ -436,261 +298,12 @@ static cJSON *strict_parse(const lash_allocator *a, const char *s, size_t n, int
   return v;
 }
 
-/* serde_json Number::as_i64 / as_u64 (floats and out-of-range integers give 0). */
-static int64_t as_i64(const cJSON *v, int *ok) {
-  *ok = 0;
-  if (!cJSON_IsNumber(v) || !v->valuestring) return 0;
-  const char *s = v->valuestring;
-  int neg = *s == '-';
-  uint64_t m = 0;
-  for (s += neg; *s; s++) m = m * 10 + (uint64_t)(*s - '0'); /* fits: checked at parse */
-  if (!neg && m > (uint64_t)INT64_MAX) return 0;
-  *ok = 1;
-  return neg ? (int64_t)(0 - m) : (int64_t)m;
-}
-
+/* serde_json Number::as_u64 (floats and out-of-range integers give 0). */
 static uint64_t as_u64(const cJSON *v) {
   if (!cJSON_IsNumber(v) || !v->valuestring || v->valuestring[0] == '-') return 0;
   uint64_t m = 0;
   for (const char *s = v->valuestring; *s; s++) m = m * 10 + (uint64_t)(*s - '0');
   return m;
-}
-
-/* lash_llm_transport::util::parse_i64: a number (as_i64) or a string parsed as i64. */
-static int64_t parse_i64(const cJSON *v) {
-  int ok;
-  if (cJSON_IsNumber(v)) return as_i64(v, &ok);
-  const char *s = vstr(v);
-  if (!s) return 0;
-  int neg = 0;
-  if (*s == '+' || *s == '-') neg = *s++ == '-';
-  if (!*s) return 0;
-  uint64_t m = 0;
-  for (; *s; s++) {
-    if (*s < '0' || *s > '9') return 0;
-    unsigned d = (unsigned)(*s - '0');
-    if (m > ((uint64_t)INT64_MAX + 1 - d) / 10) return 0;
-    m = m * 10 + d;
-  }
-  if (!neg && m > (uint64_t)INT64_MAX) return 0;
-  return neg ? (int64_t)(0 - m) : (int64_t)m;
-}
-
-/* ======================================================================
- * Schema projection (schema.rs Projector): ToolParameters (lenient) and
- * StructuredOutput (strict objects). Errors are collected; the first one wins.
- * ====================================================================== */
-
-typedef struct {
-  const lash_allocator *a;
-  int strict;     /* StructuredOutput */
-  int structured; /* root anyOf is an error */
-  lash_buf path, first; /* first: the first error, which lash reports */
-  int failed, oom;
-} proj_t;
-
-/* Record "{path}{msg}" (the root's own errors pass with_path = 0). */
-static void proj_err_at(proj_t *p, int with_path, const char *fmt, const char *arg) {
-  if (p->failed++) return;
-  if ((with_path && !lash__buf_puts(&p->first, p->path.data ? p->path.data : "$")) ||
-      !lash__buf_printf(&p->first, fmt, arg ? arg : ""))
-    p->oom = 1;
-}
-#define proj_err(p, fmt, arg) proj_err_at(p, 1, fmt, arg)
-
-static int type_contains(const cJSON *obj, const char *want) {
-  const cJSON *t = vget(obj, "type");
-  if (cJSON_IsString(t)) return !strcmp(t->valuestring, want);
-  if (cJSON_IsArray(t)) {
-    const cJSON *x;
-    cJSON_ArrayForEach(x, t) if (vstr(x) && !strcmp(x->valuestring, want)) return 1;
-  }
-  return 0;
-}
-
-/* serde Number::is_i64 || is_u64, judged from a double as tools/schema.h does. */
-static int integral(const cJSON *v) {
-  double d = v->valuedouble;
-  return d == floor(d) && d >= -9223372036854775808.0 && d < 18446744073709551616.0;
-}
-
-static const char *infer_enum_type(const cJSON *values) {
-  const char *inferred = NULL, *t;
-  const cJSON *v;
-  cJSON_ArrayForEach(v, values) {
-    if (cJSON_IsString(v)) t = "string";
-    else if (cJSON_IsBool(v)) t = "boolean";
-    else if (cJSON_IsNumber(v)) t = integral(v) ? "integer" : "number";
-    else if (cJSON_IsNull(v)) continue;
-    else return NULL;
-    if (inferred && strcmp(inferred, t)) return NULL;
-    inferred = t;
-  }
-  return inferred;
-}
-
-static int is_null_schema(const cJSON *v) { return cJSON_IsObject(v) && type_contains(v, "null"); }
-
-static void make_nullable(proj_t *p, cJSON *obj) {
-  if (!cJSON_IsObject(obj)) return;
-  cJSON *any = vget(obj, "anyOf");
-  if (cJSON_IsArray(any)) {
-    const cJSON *x;
-    cJSON_ArrayForEach(x, any) if (is_null_schema(x)) return;
-    cJSON *n = push(any, cJSON_CreateObject(), &p->oom);
-    if (n && !cJSON_AddStringToObject(n, "type", "null")) p->oom = 1;
-    return;
-  }
-  cJSON *t = vget(obj, "type");
-  if (cJSON_IsString(t)) {
-    if (!strcmp(t->valuestring, "null")) return;
-    const char *both[2] = {t->valuestring, "null"};
-    set(obj, "type", cJSON_CreateStringArray(both, 2), &p->oom);
-  } else if (cJSON_IsArray(t)) {
-    const cJSON *x;
-    cJSON_ArrayForEach(x, t) if (vstr(x) && !strcmp(x->valuestring, "null")) return;
-    push(t, cJSON_CreateString("null"), &p->oom);
-  } else if (!t) {
-    /* {anyOf: [original, {"type": "null"}]} */
-    cJSON *orig = cJSON_CreateObject(), *alt = cJSON_CreateArray(), *nul = cJSON_CreateObject();
-    if (!orig || !alt || !nul || !cJSON_AddStringToObject(nul, "type", "null")) {
-      cJSON_Delete(orig), cJSON_Delete(alt), cJSON_Delete(nul);
-      p->oom = 1;
-      return;
-    }
-    orig->child = obj->child;
-    obj->child = NULL;
-    cJSON_AddItemToArray(alt, orig);
-    cJSON_AddItemToArray(alt, nul);
-    put(obj, "anyOf", alt, &p->oom);
-  }
-}
-
-static void project_value(proj_t *p, cJSON *v, int is_root, int depth);
-
-/* Project child under path + seg, restoring the path afterwards. */
-static void project_child(proj_t *p, cJSON *v, const char *fmt, const char *seg, int depth) {
-  size_t mark = p->path.len;
-  if (!lash__buf_printf(&p->path, fmt, seg)) p->oom = 1;
-  project_value(p, v, 0, depth + 1);
-  p->path.len = mark;
-  if (p->path.data) p->path.data[mark] = '\0';
-}
-
-static void project_object(proj_t *p, cJSON *obj, int depth) {
-  const cJSON *req = vget(obj, "required");
-  cJSON *props = vget(obj, "properties");
-  if (cJSON_IsObject(props)) {
-    cJSON *names = p->strict ? cJSON_CreateArray() : NULL;
-    if (p->strict && !names) p->oom = 1;
-    for (cJSON *c = props->child; c; c = c->next) {
-      int optional = 1;
-      const cJSON *r;
-      if (cJSON_IsArray(req)) cJSON_ArrayForEach(r, req) if (vstr(r) && !strcmp(r->valuestring, c->string)) optional = 0;
-      project_child(p, c, ".properties.%s", c->string, depth);
-      if (optional && p->strict) make_nullable(p, c);
-      if (names) push(names, cJSON_CreateString(c->string), &p->oom);
-    }
-    if (p->strict) set(obj, "required", names, &p->oom);
-  } else if (props) {
-    proj_err(p, ": object schema properties must be an object", NULL);
-  } else {
-    put(obj, "properties", cJSON_CreateObject(), &p->oom);
-    if (p->strict) set(obj, "required", cJSON_CreateArray(), &p->oom);
-  }
-  if (p->strict) set(obj, "additionalProperties", cJSON_CreateFalse(), &p->oom);
-}
-
-static void project_value(proj_t *p, cJSON *v, int is_root, int depth) {
-  if (depth > CC_MAX_SCHEMA_DEPTH) { proj_err(p, ": schema nesting is too deep", NULL); return; }
-  if (!cJSON_IsObject(v)) { proj_err(p, ": schema must be a JSON object", NULL); return; }
-  /* const -> single-value enum */
-  cJSON *cst = cJSON_DetachItemFromObjectCaseSensitive(v, "const");
-  if (cst) {
-    del(v, "const");
-    if (!vget(v, "enum")) {
-      cJSON *arr = put(v, "enum", cJSON_CreateArray(), &p->oom);
-      if (arr) { cJSON_free(cst->string); cst->string = NULL; push(arr, cst, &p->oom); }
-      else cJSON_Delete(cst);
-    } else cJSON_Delete(cst);
-  }
-  /* infer a missing type */
-  if (!vget(v, "type")) {
-    const char *t = NULL;
-    cJSON *en = vget(v, "enum");
-    if (is_root || vget(v, "properties") || vget(v, "required") || vget(v, "additionalProperties")) t = "object";
-    else if (vget(v, "items")) t = "array";
-    else if (cJSON_IsArray(en)) t = infer_enum_type(en);
-    if (t && !cJSON_AddStringToObject(v, "type", t)) p->oom = 1;
-  }
-  if (is_root && vget(v, "anyOf") && p->structured) proj_err(p, ": OpenAI structured outputs do not allow root anyOf", NULL);
-  static const char *const unsupported[] = {"allOf", "oneOf", "not", "dependentRequired", "dependentSchemas",
-                                            "if", "then", "else", "patternProperties"};
-  for (size_t i = 0; i < sizeof unsupported / sizeof *unsupported; i++)
-    if (vget(v, unsupported[i])) proj_err(p, ": unsupported JSON Schema keyword `%s`", unsupported[i]);
-  if (type_contains(v, "object")) project_object(p, v, depth);
-  cJSON *items = vget(v, "items");
-  if (items) project_child(p, items, ".items%s", "", depth);
-  static const char *const defs[] = {"$defs", "definitions"};
-  for (int k = 0; k < 2; k++) {
-    cJSON *d = vget(v, defs[k]);
-    if (!cJSON_IsObject(d)) continue;
-    for (cJSON *c = d->child; c; c = c->next) {
-      size_t mark = p->path.len;
-      if (!lash__buf_printf(&p->path, ".%s", defs[k])) p->oom = 1;
-      project_child(p, c, ".%s", c->string, depth);
-      p->path.len = mark;
-      if (p->path.data) p->path.data[mark] = '\0';
-    }
-  }
-  cJSON *any = vget(v, "anyOf");
-  if (cJSON_IsArray(any)) {
-    int idx = 0;
-    for (cJSON *c = any->child; c; c = c->next, idx++) {
-      char seg[32];
-      snprintf(seg, sizeof seg, "%d", idx);
-      project_child(p, c, ".anyOf[%s]", seg, depth);
-    }
-  }
-}
-
-/* The projected copy of schema (owned), or NULL with e set (provider error or OOM). */
-static cJSON *project_schema(const lash_allocator *a, const cJSON *schema, int structured, lash_err *e) {
-  proj_t p;
-  memset(&p, 0, sizeof p);
-  p.a = a;
-  p.strict = p.structured = structured;
-  lash__buf_init(&p.path, a);
-  lash__buf_init(&p.first, a);
-  cJSON *v = cJSON_Duplicate(schema, 1);
-  if (!v || !lash__buf_puts(&p.path, "$") || !normalize(a, v, 0)) p.oom = 1;
-  if (!p.oom) {
-    project_value(&p, v, 1, 0);
-    /* ensure_object_root */
-    if (cJSON_IsObject(v)) {
-      if (!type_contains(v, "object")) {
-        proj_err_at(&p, 0, "$: root schema must be an object schema", NULL);
-      } else {
-        if (!vget(v, "properties")) put(v, "properties", cJSON_CreateObject(), &p.oom);
-        if (!cJSON_IsObject(vget(v, "properties"))) proj_err_at(&p, 0, "$: object schema properties must be an object", NULL);
-      }
-    }
-  }
-  lash_buf msg;
-  lash__buf_init(&msg, a);
-  if (!p.oom && p.failed && (!lash__buf_puts(&msg, "OpenAI-compatible schema projection failed: ") ||
-                             !lash__buf_append(&msg, p.first.data, p.first.len)))
-    p.oom = 1;
-  if (p.oom) lash__err(e, LASH_E_NOMEM, NULL, NULL);
-  else if (p.failed) provider_err(e, msg.data);
-  lash__buf_free(&msg);
-  lash__buf_free(&p.path);
-  lash__buf_free(&p.first);
-  if (p.oom || p.failed) {
-    cJSON_Delete(v);
-    return NULL;
-  }
-  return v;
 }
 
 /* ======================================================================
@@ -721,8 +334,6 @@ static int is_openrouter(const char *base_url) {
   return n == strlen(CC_OPENROUTER) && !memcmp(base_url, CC_OPENROUTER, n);
 }
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 /* "data:{mime};base64,..." for an attachment whose data is a base64 string or
  * the serde Vec<u8> array of bytes. 0 with e set on a malformed attachment. */
 static int data_url(lash_buf *b, const char *mime, const cJSON *data, int idx, lash_err *e) {
@@ -730,24 +341,8 @@ static int data_url(lash_buf *b, const char *mime, const cJSON *data, int idx, l
   if (vstr(data)) return lash__buf_puts(b, data->valuestring) || (lash__err(e, LASH_E_NOMEM, NULL, NULL), 0);
   if (!cJSON_IsArray(data) && !lash__json_is_nullish(data))
     return lash__err(e, LASH_E_INVALID_ARGUMENT, "llm_request", "attachments[%d].data must be base64 text or bytes", idx), 0;
-  unsigned char q[3];
-  int k = 0;
-  const cJSON *x;
-  cJSON_ArrayForEach(x, data) {
-    if (!cJSON_IsNumber(x) || x->valuedouble < 0 || x->valuedouble > 255 || x->valuedouble != floor(x->valuedouble))
-      return lash__err(e, LASH_E_INVALID_ARGUMENT, "llm_request", "attachments[%d].data holds a non-byte", idx), 0;
-    q[k++] = (unsigned char)x->valuedouble;
-    if (k == 3) {
-      char o[4] = {b64[q[0] >> 2], b64[((q[0] & 3) << 4) | (q[1] >> 4)], b64[((q[1] & 15) << 2) | (q[2] >> 6)], b64[q[2] & 63]};
-      lash__buf_append(b, o, 4);
-      k = 0;
-    }
-  }
-  if (k) {
-    if (k == 1) q[1] = 0;
-    char o[4] = {b64[q[0] >> 2], b64[((q[0] & 3) << 4) | (q[1] >> 4)], k == 2 ? b64[(q[1] & 15) << 2] : '=', '='};
-    lash__buf_append(b, o, 4);
-  }
+  if (!lash__b64_json_bytes(b, data))
+    return lash__err(e, LASH_E_INVALID_ARGUMENT, "llm_request", "attachments[%d].data holds a non-byte", idx), 0;
   return b->oom ? (lash__err(e, LASH_E_NOMEM, NULL, NULL), 0) : 1;
 }
 
@@ -771,14 +366,12 @@ static int check_mimes(const cJSON *atts, lash_err *e) {
     }
     if (!good) {
       char msg[256];
-      int mn;
-      clip_utf8(mime, 120, &mn);
+      int mn = lash__utf8_clip(mime, 120);
       snprintf(msg, sizeof msg,
                "OpenAI does not accept image attachments of type `%.*s` (attachment index %d); accepted: "
                "image/jpeg, image/png, image/gif, image/webp",
                mn, mime, idx);
-      provider_err(e, msg);
-      return LASH_E_INVALID_ARGUMENT;
+      return lash__provider_err(e, msg);
     }
     idx++;
   }
@@ -905,14 +498,14 @@ static int cache_text(rq_t *r, cJSON *m, const cJSON *cc) {
     cJSON *arr = cJSON_CreateArray(), *p = push(arr, cJSON_CreateObject(), &r->oom);
     if (!cJSON_AddStringToObject(p, "type", "text") || !cJSON_AddStringToObject(p, "text", content->valuestring)) r->oom = 1;
     put(p, "cache_control", cJSON_Duplicate(cc, 1), &r->oom);
-    set(m, "content", arr, &r->oom);
+    lash__serde_insert(m, "content", arr, &r->oom);
     return 1;
   }
   if (!cJSON_IsArray(content)) return 0;
   for (cJSON *p = content->child ? content->child->prev : NULL; p; p = p == content->child ? NULL : p->prev) {
     const char *t = vstr(vget(p, "type"));
     if (t && !strcmp(t, "text")) {
-      set(p, "cache_control", cJSON_Duplicate(cc, 1), &r->oom);
+      lash__serde_insert(p, "cache_control", cJSON_Duplicate(cc, 1), &r->oom);
       return 1;
     }
   }
@@ -926,7 +519,7 @@ static int cache_marked(rq_t *r, cJSON *m, const cJSON *cc) {
   for (cJSON *p = content->child ? content->child->prev : NULL; p; p = p == content->child ? NULL : p->prev) {
     const char *t = vstr(vget(p, "type"));
     if (cJSON_IsTrue(vget(p, CC_MARK)) && t && !strcmp(t, "text")) {
-      set(p, "cache_control", cJSON_Duplicate(cc, 1), &r->oom);
+      lash__serde_insert(p, "cache_control", cJSON_Duplicate(cc, 1), &r->oom);
       del(p, CC_MARK);
       return 1;
     }
@@ -951,7 +544,7 @@ static void apply_cache_control(rq_t *r, cJSON *msgs, cJSON *tools, int openrout
   if (cc && !r->oom) {
     cJSON *m;
     cJSON_ArrayForEach(m, msgs) if (role_is(m, "system", "developer")) { cache_text(r, m, cc); break; }
-    if (tools && tools->child) set(tools->child->prev, "cache_control", cJSON_Duplicate(cc, 1), &r->oom);
+    if (tools && tools->child) lash__serde_insert(tools->child->prev, "cache_control", cJSON_Duplicate(cc, 1), &r->oom);
     int applied = 0;
     for (m = msgs->child ? msgs->child->prev : NULL; m; m = m == msgs->child ? NULL : m->prev)
       if (role_is(m, "user", "assistant") && cache_marked(r, m, cc)) { applied = 1; break; }
@@ -996,7 +589,7 @@ static cJSON *build_tools(rq_t *r, const cJSON *tools) {
         break;
       }
     }
-    if (!params && !r->oom) params = project_schema(r->a, schema, 0, r->e);
+    if (!params && !r->oom) params = lash__openai_project_schema(r->a, schema, 0, r->e);
     if (!params) {
       if (r->oom) lash__err(r->e, LASH_E_NOMEM, NULL, NULL);
       cJSON_Delete(out);
@@ -1119,7 +712,7 @@ static char *request_body(const lash_allocator *a, const cJSON *req, const cJSON
       cJSON *rf = cJSON_AddObjectToObject(body, "response_format");
       if (!cJSON_AddStringToObject(rf, "type", "json_object")) r.oom = 1;
     } else if (js && vstr(vget(js, "name")) && vget(js, "schema") && cJSON_IsBool(vget(js, "strict"))) {
-      cJSON *proj = project_schema(a, vget(js, "schema"), 1, e);
+      cJSON *proj = lash__openai_project_schema(a, vget(js, "schema"), 1, e);
       if (!proj) goto fail;
       cJSON *rf = cJSON_AddObjectToObject(body, "response_format");
       if (!cJSON_AddStringToObject(rf, "type", "json_schema")) r.oom = 1;
@@ -1132,7 +725,7 @@ static char *request_body(const lash_allocator *a, const cJSON *req, const cJSON
       goto fail;
     }
   }
-  if (r.oom || !normalize(a, body, 0)) { r.oom = 1; goto fail; }
+  if (r.oom || !lash__serde_normalize(body, 0)) { r.oom = 1; goto fail; }
   char *text = cJSON_PrintUnformatted(body);
   if (!text) { r.oom = 1; goto fail; }
   size_t n = strlen(text);
@@ -1162,10 +755,6 @@ typedef struct {
 } cc_call;
 
 typedef struct {
-  int64_t input, output, cached, reasoning;
-} cc_usage;
-
-typedef struct {
   const char *kind, *text;
   size_t len;
 } cc_delta;
@@ -1176,7 +765,7 @@ struct lash_stream {
   lash_buf text, reasoning;
   cc_call *calls; /* sorted by index */
   size_t ncalls, capcalls;
-  cc_usage usage;
+  lash_openai_usage usage;
   cJSON *provider_usage; /* last non-null usage value */
   cJSON *last_event;     /* lash's final_response_raw */
   const char *terminal;  /* NULL: unknown so far */
@@ -1197,7 +786,7 @@ struct lash_stream {
 
 static int s_fail(lash_stream *s, int code, const char *msg) {
   if (code == LASH_E_NOMEM) lash__err(&s->err, LASH_E_NOMEM, NULL, NULL);
-  else provider_err(&s->err, msg);
+  else lash__provider_err(&s->err, msg);
   s->failed = 1;
   return code;
 }
@@ -1214,50 +803,13 @@ static int charge(lash_stream *s, size_t add) {
   return LASH_OK;
 }
 
-static int64_t sat_sub(int64_t a, int64_t b) {
-  if (b < 0 && a > INT64_MAX + b) return INT64_MAX;
-  if (b > 0 && a < INT64_MIN + b) return INT64_MIN;
-  return a - b;
-}
-
-/* usage_from_usage_value: a present key ends each fallback chain, even when null. */
-static cc_usage usage_from(const cJSON *u) {
-  cc_usage r;
-  const cJSON *c = vget(vget(u, "input_tokens_details"), "cached_tokens");
-  if (!c) c = vget(vget(u, "prompt_tokens_details"), "cached_tokens");
-  if (!c) c = vget(u, "cached_input_tokens");
-  if (!c) c = vget(u, "cached_tokens");
-  if (!c) c = vget(u, "prompt_cache_hit_tokens");
-  const cJSON *w = vget(vget(u, "input_tokens_details"), "cache_write_tokens");
-  if (!w) w = vget(vget(u, "prompt_tokens_details"), "cache_write_tokens");
-  int64_t cached = parse_i64(c), writes = parse_i64(w);
-  const cJSON *x;
-  r.input = parse_i64((x = vget(u, "input_tokens")) ? x : vget(u, "prompt_tokens"));
-  r.output = parse_i64((x = vget(u, "output_tokens")) ? x : vget(u, "completion_tokens"));
-  /* cache writes are not reads */
-  r.cached = writes > 0 ? (sat_sub(cached, writes) > 0 ? sat_sub(cached, writes) : 0) : cached;
-  x = vget(u, "reasoning_tokens");
-  if (!x) x = vget(vget(u, "output_tokens_details"), "reasoning_tokens");
-  if (!x) x = vget(vget(u, "completion_tokens_details"), "reasoning_tokens");
-  r.reasoning = parse_i64(x);
-  return r;
-}
-
-/* merge_usage: later events may report a subset; zeros keep earlier values. */
-static void merge_usage(cc_usage *d, const cc_usage *n) {
-  if (n->input > 0) d->input = n->input;
-  if (n->output > 0) d->output = n->output;
-  if (n->cached > 0) d->cached = n->cached;
-  if (n->reasoning > 0) d->reasoning = n->reasoning;
-}
-
 static int take_usage(lash_stream *s, const cJSON *u) {
   cJSON *copy = cJSON_Duplicate(u, 1);
   if (!copy) return s_oom(s);
   cJSON_Delete(s->provider_usage);
   s->provider_usage = copy;
-  cc_usage n = usage_from(u);
-  merge_usage(&s->usage, &n);
+  lash_openai_usage n = lash__openai_usage_from(u);
+  lash__openai_merge_usage(&s->usage, &n);
   return LASH_OK;
 }
 
@@ -1385,9 +937,9 @@ static int tool_delta(lash_stream *s, const cJSON *tc) {
 }
 
 /* serde's compact to_string of a detail (keys sorted): replay's opaque text. */
-static char *detail_text(lash_stream *s, const cJSON *d) {
+static char *detail_text(const cJSON *d) {
   cJSON *copy = cJSON_Duplicate(d, 1);
-  char *t = copy && normalize(&s->alloc, copy, 0) ? cJSON_PrintUnformatted(copy) : NULL;
+  char *t = copy && lash__serde_normalize(copy, 0) ? cJSON_PrintUnformatted(copy) : NULL;
   cJSON_Delete(copy);
   return t;
 }
@@ -1408,7 +960,7 @@ static int apply_details(lash_stream *s, const cJSON *details) {
     for (size_t i = 0; i < s->ncalls; i++) {
       cc_call *c = &s->calls[i];
       if (strcmp(c->id.data ? c->id.data : "", id)) continue;
-      char *t = detail_text(s, d);
+      char *t = detail_text(d);
       if (!t) return s_oom(s);
       size_t n = strlen(t);
       if (c->sig) s->used -= strlen(c->sig);
@@ -1509,7 +1061,7 @@ static int on_event(void *ud, const char *data, size_t len) {
   lash__buf_free(&s->body);
   s->scratch.len = 0;
   s->line.len = 0;
-  if (!utf8_lossy(&s->scratch, data, len)) return s_oom(s);
+  if (!lash__utf8_lossy(&s->scratch, data, len)) return s_oom(s);
   const char *p = s->scratch.data ? s->scratch.data : "", *end = p + s->scratch.len;
   while (p <= end) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -1678,7 +1230,7 @@ static void parts_from_value(lash_stream *s, parts_t *p, const cJSON *value) {
     /* the last encrypted detail with this id (a HashMap keeps the last insert) */
     const cJSON *hit = NULL, *d;
     if (id && cJSON_IsArray(details)) cJSON_ArrayForEach(d, details) if (encrypted_detail(d) && !strcmp(vget(d, "id")->valuestring, id)) hit = d;
-    char *opaque = hit ? detail_text(s, hit) : NULL;
+    char *opaque = hit ? detail_text(hit) : NULL;
     if (hit && !opaque) p->oom = 1;
     part_call(p, id ? id : gen, name, args ? args : "{}", opaque);
     cJSON_free(opaque);
@@ -1687,7 +1239,7 @@ static void parts_from_value(lash_stream *s, parts_t *p, const cJSON *value) {
 
 static const char *terminal_from_parts(const parts_t *p) { return p->has_tool ? "tool_use" : "stop"; }
 
-static cJSON *response(lash_stream *s, parts_t *p, const char *full_text, const cc_usage *u, const char *terminal,
+static cJSON *response(lash_stream *s, parts_t *p, const char *full_text, const lash_openai_usage *u, const char *terminal,
                        const cJSON *provider_usage) {
   cJSON *r = cJSON_CreateObject();
   int oom = p->oom;
@@ -1718,7 +1270,7 @@ static cJSON *finish_buffered(lash_stream *s) {
     return NULL;
   }
   s->scratch.len = 0;
-  if (!utf8_lossy(&s->scratch, s->body.data ? s->body.data : "", s->body.len)) { s_oom(s); return NULL; }
+  if (!lash__utf8_lossy(&s->scratch, s->body.data ? s->body.data : "", s->body.len)) { s_oom(s); return NULL; }
   int oom = 0;
   char err[128], msg[200];
   cJSON *v = strict_parse(&s->alloc, s->scratch.data ? s->scratch.data : "", s->scratch.len, &oom, err, sizeof err);
@@ -1734,7 +1286,7 @@ static cJSON *finish_buffered(lash_stream *s) {
   if (!p.parts) p.oom = 1;
   else parts_from_value(s, &p, v);
   const cJSON *u = vget(v, "usage");
-  cc_usage usage = usage_from(u);
+  lash_openai_usage usage = lash__openai_usage_from(u);
   /* full_text: the Text parts joined */
   lash_buf full;
   lash__buf_init(&full, &s->alloc);

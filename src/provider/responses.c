@@ -5,9 +5,10 @@
  *                        so the OpenAI-only fields are always sent)
  *   responses_shared.rs  build_tools, build_responses_input (ResponsesInputOptions::OPENAI),
  *                        ResponsesStreamState, process_sse_event, response_parts_from_value,
- *                        terminal_reason_from_response_value, usage_from_usage_value, merge_usage
+ *                        terminal_reason_from_response_value (usage_from_usage_value and
+ *                        merge_usage: openai_json.c)
  *   driver.rs            drive_streaming_responses, complete_buffered_responses
- *   schema.rs            Projector (ToolParameters, StructuredOutput)
+ *   schema.rs            Projector: openai_schema.c, shared with chat_completions.c
  *   policy.rs            OpenAiDirectModelPolicy, clamp_reasoning_effort
  * lash holds JSON in serde_json Values without preserve_order: objects print with
  * sorted keys and a repeated key keeps its last value. Event objects are normalised
@@ -21,6 +22,8 @@
 #include <string.h>
 
 #include "provider/dialect.h"
+#include "provider/openai_json.h"
+#include "provider/openai_schema.h"
 #include "provider/sse.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -28,7 +31,6 @@
 
 #define R_PROVIDER "OpenAI-compatible" /* responses.rs PROVIDER: lash's error texts say so */
 #define R_JSON_DEPTH 128               /* serde_json's recursion limit */
-#define R_NEST 256                     /* request documents: normalise / project / print */
 #define R_MAX_PARTS 4096               /* output parts, pending calls, final output items */
 #define R_ENTRY_COST 256               /* a part or map entry, held against LASH_STREAM_MAX_TEXT */
 #define R_DEFAULT_MAX_OUTPUT 32768u   /* common.rs DEFAULT_MAX_OUTPUT_TOKENS */
@@ -84,105 +86,11 @@ static size_t ws_trim_end(const char *s, size_t n) {
 
 static int blank(const char *s, size_t n) { return ws_lead(s, n) == n; }
 
-/* Longest prefix of s of at most max bytes that ends on a UTF-8 boundary. */
-static int clip_utf8(const char *s, size_t max) {
-  size_t n = strlen(s);
-  if (n <= max) return (int)n;
-  while (max && ((unsigned char)s[max] & 0xC0) == 0x80) max--;
-  return (int)max;
-}
-
-/* A provider-side failure: InvalidArgument naming "provider", lash's message as detail. */
-static int provider_err(lash_err *e, const char *msg) {
-  lash__err(e, LASH_E_INVALID_ARGUMENT, "provider", "%.*s", clip_utf8(msg, sizeof e->detail - 1), msg);
-  return LASH_E_INVALID_ARGUMENT;
-}
-
-/* String::from_utf8_lossy: each maximal invalid subpart becomes U+FFFD (lash decodes
- * every SSE line, and a buffered body, this way). */
-static int utf8_lossy(lash_buf *out, const char *s, size_t n) {
-  const unsigned char *p = (const unsigned char *)s;
-  size_t i = 0, run = 0;
-  while (i < n) {
-    unsigned c = p[i];
-    if (c < 0x80) { i++; continue; }
-    size_t need = 0, k = 1;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) need = 1;
-    else if (c >= 0xE0 && c <= 0xEF) { need = 2; if (c == 0xE0) lo = 0xA0; else if (c == 0xED) hi = 0x9F; }
-    else if (c >= 0xF0 && c <= 0xF4) { need = 3; if (c == 0xF0) lo = 0x90; else if (c == 0xF4) hi = 0x8F; }
-    if (need && i + 1 < n && p[i + 1] >= lo && p[i + 1] <= hi) {
-      k = 2;
-      while (k <= need && i + k < n && (p[i + k] & 0xC0) == 0x80) k++;
-      if (k == need + 1) { i += k; continue; }
-    }
-    if (!lash__buf_append(out, s + run, i - run) || !lash__buf_append(out, "\xEF\xBF\xBD", 3)) return 0;
-    i += k;
-    run = i;
-  }
-  return lash__buf_append(out, s + run, n - run);
-}
-
 /* ======================================================================
  * serde_json model: sorted, de-duplicated objects; numbers keep the text serde
  * prints for them in valuestring (an integer literal, or ryu's float form), so
  * as_i64 and re-serialisation behave as on lash's Values.
  * ====================================================================== */
-
-static cJSON *merge_keys(cJSON *a, cJSON *b) {
-  cJSON *head = NULL, **t = &head;
-  while (a && b) {
-    if (strcmp(a->string ? a->string : "", b->string ? b->string : "") <= 0) { *t = a; a = a->next; }
-    else { *t = b; b = b->next; }
-    t = &(*t)->next;
-  }
-  *t = a ? a : b;
-  return head;
-}
-
-/* Stable merge sort of a next-linked list of n items (prev links fixed later). */
-static cJSON *sort_keys(cJSON *h, size_t n) {
-  if (n < 2) { if (h) h->next = NULL; return h; }
-  cJSON *mid = h;
-  for (size_t i = 1; i < n / 2; i++) mid = mid->next;
-  cJSON *right = mid->next;
-  mid->next = NULL;
-  return merge_keys(sort_keys(h, n / 2), sort_keys(right, n - n / 2));
-}
-
-/* One object as a serde Map: keys sorted bytewise, the last of equal keys kept. */
-static void map_order(cJSON *obj) {
-  size_t n = 0;
-  for (cJSON *c = obj->child; c; c = c->next) n++;
-  if (n < 2) return;
-  cJSON *h = sort_keys(obj->child, n), *out = NULL, *tail = NULL;
-  while (h) {
-    cJSON *next = h->next;
-    if (next && !strcmp(h->string ? h->string : "", next->string ? next->string : "")) {
-      h->next = h->prev = NULL;
-      cJSON_Delete(h);
-    } else {
-      h->next = NULL;
-      h->prev = tail;
-      if (tail) tail->next = h;
-      else out = h;
-      tail = h;
-    }
-    h = next;
-  }
-  out->prev = tail; /* cJSON keeps the last item in child->prev */
-  obj->child = out;
-}
-
-/* map_order over a whole tree; 0 if it nests deeper than R_NEST. */
-static int normalize(cJSON *v, int depth) {
-  if (!cJSON_IsObject(v) && !cJSON_IsArray(v)) return 1;
-  if (depth > R_NEST) return 0;
-  for (cJSON *c = v->child; c; c = c->next)
-    if (!normalize(c, depth + 1)) return 0;
-  if (cJSON_IsObject(v)) map_order(v);
-  return 1;
-}
 
 /* What serde_json 1.0.149 prints for an f64 (zmij): the shortest digits that read
  * back, fixed notation for decimal exponents -5..15, else d.ddde+X / d.ddde-X. */
@@ -223,39 +131,18 @@ static void fmt_f64(char *out, double d) {
   *o = '\0';
 }
 
-/* A JSON string the way serde_json escapes it. */
-static int ser_str(lash_buf *b, const char *s) {
-  static const char hex[] = "0123456789abcdef";
-  size_t run = 0, i;
-  if (!lash__buf_append(b, "\"", 1)) return 0;
-  for (i = 0; s[i]; i++) {
-    unsigned char c = (unsigned char)s[i];
-    char u[7] = "\\u00";
-    const char *esc = NULL;
-    if (c == '"') esc = "\\\"";
-    else if (c == '\\') esc = "\\\\";
-    else if (c == '\n') esc = "\\n";
-    else if (c == '\r') esc = "\\r";
-    else if (c == '\t') esc = "\\t";
-    else if (c == '\b') esc = "\\b";
-    else if (c == '\f') esc = "\\f";
-    else if (c < 0x20) { u[4] = hex[c >> 4], u[5] = hex[c & 15], u[6] = '\0'; esc = u; }
-    if (!esc) continue;
-    if (!lash__buf_append(b, s + run, i - run) || !lash__buf_puts(b, esc)) return 0;
-    run = i + 1;
-  }
-  return lash__buf_append(b, s + run, i - run) && lash__buf_append(b, "\"", 1);
-}
-
 /* serde_json::to_string of a (normalised) value. A number without serde text
  * came from the core's cJSON, which cannot tell 5 from 5.0: integral values
  * print as integers. */
 static int ser(lash_buf *b, const cJSON *v, int depth) {
-  if (depth > R_NEST) return 0;
+  if (depth > LASH_SERDE_NEST) return 0;
   if (cJSON_IsNull(v)) return lash__buf_puts(b, "null");
   if (cJSON_IsTrue(v)) return lash__buf_puts(b, "true");
   if (cJSON_IsFalse(v)) return lash__buf_puts(b, "false");
-  if (cJSON_IsString(v)) return ser_str(b, v->valuestring ? v->valuestring : "");
+  if (cJSON_IsString(v)) {
+    const char *str = v->valuestring ? v->valuestring : "";
+    return lash__buf_json_string(b, str, strlen(str));
+  }
   if (cJSON_IsNumber(v)) {
     if (v->valuestring) return lash__buf_puts(b, v->valuestring);
     double d = v->valuedouble;
@@ -269,8 +156,9 @@ static int ser(lash_buf *b, const cJSON *v, int depth) {
   if (!obj && !cJSON_IsArray(v)) return lash__buf_puts(b, "null");
   if (!lash__buf_append(b, obj ? "{" : "[", 1)) return 0;
   for (const cJSON *c = v->child; c; c = c->next) {
+    const char *key = c->string ? c->string : "";
     if (c != v->child && !lash__buf_append(b, ",", 1)) return 0;
-    if (obj && (!ser_str(b, c->string ? c->string : "") || !lash__buf_append(b, ":", 1))) return 0;
+    if (obj && (!lash__buf_json_string(b, key, strlen(key)) || !lash__buf_append(b, ":", 1))) return 0;
     if (!ser(b, c, depth + 1)) return 0;
   }
   return lash__buf_append(b, obj ? "}" : "]", 1);
@@ -306,34 +194,6 @@ static void jp_ws(jp_t *j) {
 }
 static int isdig(const jp_t *j) { return j->p < j->end && *j->p >= '0' && *j->p <= '9'; }
 
-static int hex4(const char *p, unsigned *out) {
-  unsigned v = 0;
-  for (int i = 0; i < 4; i++) {
-    char c = p[i];
-    v <<= 4;
-    if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
-    else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') v |= (unsigned)(c - 'A' + 10);
-    else return 0;
-  }
-  *out = v;
-  return 1;
-}
-
-static int put_cp(lash_buf *b, unsigned cp) {
-  char u[4];
-  size_t n;
-  if (cp == 0) cp = 0xFFFD; /* a C string cannot hold U+0000 */
-  if (cp < 0x80) u[0] = (char)cp, n = 1;
-  else if (cp < 0x800) u[0] = (char)(0xC0 | (cp >> 6)), u[1] = (char)(0x80 | (cp & 63)), n = 2;
-  else if (cp < 0x10000)
-    u[0] = (char)(0xE0 | (cp >> 12)), u[1] = (char)(0x80 | ((cp >> 6) & 63)), u[2] = (char)(0x80 | (cp & 63)), n = 3;
-  else
-    u[0] = (char)(0xF0 | (cp >> 18)), u[1] = (char)(0x80 | ((cp >> 12) & 63)), u[2] = (char)(0x80 | ((cp >> 6) & 63)),
-    u[3] = (char)(0x80 | (cp & 63)), n = 4;
-  return lash__buf_append(b, u, n);
-}
-
 /* A string literal (at its opening quote) into j->tmp, NUL-terminated. */
 static int jp_string(jp_t *j) {
   j->tmp.len = 0;
@@ -357,7 +217,7 @@ static int jp_string(jp_t *j) {
       j->p += 2;
       if (j->end - j->p < 4) { j->p = j->end; return jp_fail_read(j, "EOF while parsing a string"), 0; }
       j->p += 4;
-      if (!hex4(j->p - 4, &cp)) return jp_fail_read(j, "invalid escape"), 0;
+      if (!lash__json_hex4(j->p - 4, &cp)) return jp_fail_read(j, "invalid escape"), 0;
       if (cp >= 0xDC00 && cp <= 0xDFFF) return jp_fail_read(j, "lone leading surrogate in hex escape"), 0;
       if (cp >= 0xD800 && cp <= 0xDBFF) { /* a low surrogate escape must follow */
         for (const char *want = "\\u"; *want; want++) {
@@ -366,11 +226,11 @@ static int jp_string(jp_t *j) {
         }
         if (j->end - j->p < 4) { j->p = j->end; return jp_fail_read(j, "EOF while parsing a string"), 0; }
         j->p += 4;
-        if (!hex4(j->p - 4, &lo)) return jp_fail_read(j, "invalid escape"), 0;
+        if (!lash__json_hex4(j->p - 4, &lo)) return jp_fail_read(j, "invalid escape"), 0;
         if (lo < 0xDC00 || lo > 0xDFFF) return jp_fail_read(j, "lone leading surrogate in hex escape"), 0;
         cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
       }
-      if (!put_cp(&j->tmp, cp)) return jp_oom(j), 0;
+      if (!lash__buf_put_cp(&j->tmp, cp)) return jp_oom(j), 0;
     } else {
       j->p += 2;
       return jp_fail_read(j, "invalid escape"), 0;
@@ -599,7 +459,7 @@ static cJSON *jp_value(jp_t *j, int depth) {
     goto fail;
   }
   j->p++;
-  if (obj) map_order(v);
+  if (obj) lash__serde_map_order(v);
   return v;
 fail_eof:
   jp_fail(j, eof);
@@ -641,232 +501,6 @@ static cJSON *parse_strict(const lash_allocator *a, const char *s, size_t n, int
   return v;
 }
 
-/* lash_llm_transport::util::parse_i64: a number that is an i64, or a string that
- * parses as one; anything else is 0. */
-static int64_t parse_i64(const cJSON *v) {
-  const char *s = cJSON_IsNumber(v) ? v->valuestring : vstr(v);
-  if (!s) return 0;
-  int neg = 0;
-  if (cJSON_IsString(v) && *s == '+') s++;
-  else if (*s == '-') neg = 1, s++;
-  if (!*s) return 0;
-  uint64_t m = 0;
-  for (; *s; s++) {
-    if (*s < '0' || *s > '9') return 0; /* a float's text has '.' or 'e' */
-    unsigned d = (unsigned)(*s - '0');
-    if (m > ((uint64_t)INT64_MAX + 1 - d) / 10) return 0;
-    m = m * 10 + d;
-  }
-  if (!neg && m > (uint64_t)INT64_MAX) return 0;
-  return neg ? (int64_t)(0 - m) : (int64_t)m;
-}
-
-/* ======================================================================
- * Schema projection (schema.rs Projector). Errors are collected in traversal
- * order; lash reports the first.
- * ====================================================================== */
-
-typedef struct {
-  int strict, structured;
-  lash_buf path, first;
-  int failed, oom;
-} proj_t;
-
-static void proj_err(proj_t *p, int with_path, const char *fmt, const char *arg) {
-  if (p->failed++) return;
-  if ((with_path && (!lash__buf_puts(&p->first, p->path.data ? p->path.data : "$") || !lash__buf_puts(&p->first, ": "))) ||
-      !lash__buf_printf(&p->first, fmt, arg ? arg : ""))
-    p->oom = 1;
-}
-
-static int type_has(const cJSON *obj, const char *want) {
-  const cJSON *t = vget(obj, "type"), *x;
-  if (vstr(t)) return !strcmp(t->valuestring, want);
-  if (cJSON_IsArray(t)) cJSON_ArrayForEach(x, t) if (vstr(x) && !strcmp(x->valuestring, want)) return 1;
-  return 0;
-}
-
-/* Is the number an i64 / u64 in serde's eyes? */
-static int integral(const cJSON *v) {
-  if (v->valuestring) return !strpbrk(v->valuestring, ".eE");
-  double d = v->valuedouble;
-  return d == floor(d) && d >= -9223372036854775808.0 && d < 18446744073709551616.0;
-}
-
-static const char *infer_enum_type(const cJSON *values) {
-  const char *inferred = NULL, *t;
-  const cJSON *v;
-  cJSON_ArrayForEach(v, values) {
-    if (cJSON_IsString(v)) t = "string";
-    else if (cJSON_IsBool(v)) t = "boolean";
-    else if (cJSON_IsNumber(v)) t = integral(v) ? "integer" : "number";
-    else if (cJSON_IsNull(v)) continue;
-    else return NULL;
-    if (inferred && strcmp(inferred, t)) return NULL;
-    inferred = t;
-  }
-  return inferred;
-}
-
-/* Insert or replace obj[key] (item owned; freed on failure). */
-static void put(cJSON *obj, const char *key, cJSON *item, int *oom) {
-  if (!item) { *oom = 1; return; }
-  if (vget(obj, key)) cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
-  if (!cJSON_AddItemToObject(obj, key, item)) { cJSON_Delete(item); *oom = 1; }
-}
-static void push(cJSON *arr, cJSON *item, int *oom) {
-  if (!item || !cJSON_AddItemToArray(arr, item)) { cJSON_Delete(item); *oom = 1; }
-}
-static cJSON *null_schema(void) {
-  cJSON *n = cJSON_CreateObject();
-  if (n && !cJSON_AddStringToObject(n, "type", "null")) { cJSON_Delete(n); n = NULL; }
-  return n;
-}
-
-static void make_nullable(proj_t *p, cJSON *obj) {
-  if (!cJSON_IsObject(obj)) return;
-  cJSON *any = vget(obj, "anyOf"), *t = vget(obj, "type"), *x;
-  if (cJSON_IsArray(any)) {
-    cJSON_ArrayForEach(x, any) if (cJSON_IsObject(x) && type_has(x, "null")) return;
-    push(any, null_schema(), &p->oom);
-  } else if (vstr(t)) {
-    if (strcmp(t->valuestring, "null")) {
-      const char *both[2] = {t->valuestring, "null"};
-      put(obj, "type", cJSON_CreateStringArray(both, 2), &p->oom);
-    }
-  } else if (cJSON_IsArray(t)) {
-    cJSON_ArrayForEach(x, t) if (vstr(x) && !strcmp(x->valuestring, "null")) return;
-    push(t, cJSON_CreateString("null"), &p->oom);
-  } else if (!t) { /* {anyOf: [original, {"type": "null"}]} */
-    cJSON *orig = cJSON_CreateObject(), *alt = cJSON_CreateArray();
-    if (!orig || !alt) { cJSON_Delete(orig), cJSON_Delete(alt), p->oom = 1; return; }
-    orig->child = obj->child;
-    obj->child = NULL;
-    cJSON_AddItemToArray(alt, orig);
-    push(alt, null_schema(), &p->oom);
-    put(obj, "anyOf", alt, &p->oom);
-  }
-}
-
-static void project_value(proj_t *p, cJSON *v, int is_root, int depth);
-
-static void project_at(proj_t *p, cJSON *v, const char *fmt, const char *seg, int depth) {
-  size_t mark = p->path.len;
-  if (!lash__buf_printf(&p->path, fmt, seg)) p->oom = 1;
-  project_value(p, v, 0, depth + 1);
-  p->path.len = mark;
-  if (p->path.data) p->path.data[mark] = '\0';
-}
-
-static void project_object(proj_t *p, cJSON *obj, int depth) {
-  const cJSON *req = vget(obj, "required"), *r;
-  cJSON *props = vget(obj, "properties");
-  if (cJSON_IsObject(props)) {
-    cJSON *names = p->strict ? cJSON_CreateArray() : NULL;
-    if (p->strict && !names) p->oom = 1;
-    for (cJSON *c = props->child; c; c = c->next) {
-      int optional = 1;
-      if (cJSON_IsArray(req)) cJSON_ArrayForEach(r, req) if (vstr(r) && !strcmp(r->valuestring, c->string)) optional = 0;
-      project_at(p, c, ".properties.%s", c->string, depth);
-      if (optional && p->strict) make_nullable(p, c);
-      if (names) push(names, cJSON_CreateString(c->string), &p->oom);
-    }
-    if (p->strict) put(obj, "required", names, &p->oom);
-  } else if (props) {
-    proj_err(p, 1, "object schema properties must be an object", NULL);
-  } else {
-    put(obj, "properties", cJSON_CreateObject(), &p->oom);
-    if (p->strict) put(obj, "required", cJSON_CreateArray(), &p->oom);
-  }
-  if (p->strict) put(obj, "additionalProperties", cJSON_CreateFalse(), &p->oom);
-}
-
-static void project_value(proj_t *p, cJSON *v, int is_root, int depth) {
-  if (depth > R_NEST) { proj_err(p, 1, "schema nests too deeply", NULL); return; }
-  if (!cJSON_IsObject(v)) { proj_err(p, 1, "schema must be a JSON object", NULL); return; }
-  cJSON *cst = cJSON_DetachItemFromObjectCaseSensitive(v, "const"); /* const -> single-value enum */
-  if (cst) {
-    if (vget(v, "enum")) cJSON_Delete(cst);
-    else {
-      cJSON *arr = cJSON_CreateArray();
-      cJSON_free(cst->string);
-      cst->string = NULL;
-      if (arr) cJSON_AddItemToArray(arr, cst);
-      else cJSON_Delete(cst);
-      put(v, "enum", arr, &p->oom);
-    }
-  }
-  if (!vget(v, "type")) { /* infer_type */
-    const char *t = NULL;
-    if (is_root || vget(v, "properties") || vget(v, "required") || vget(v, "additionalProperties")) t = "object";
-    else if (vget(v, "items")) t = "array";
-    else if (cJSON_IsArray(vget(v, "enum"))) t = infer_enum_type(vget(v, "enum"));
-    if (t) put(v, "type", cJSON_CreateString(t), &p->oom);
-  }
-  if (is_root && vget(v, "anyOf") && p->structured) proj_err(p, 1, "OpenAI structured outputs do not allow root anyOf", NULL);
-  static const char *const unsupported[] = {"allOf", "oneOf", "not", "dependentRequired", "dependentSchemas",
-                                            "if", "then", "else", "patternProperties"};
-  for (size_t i = 0; i < sizeof unsupported / sizeof *unsupported; i++)
-    if (vget(v, unsupported[i])) proj_err(p, 1, "unsupported JSON Schema keyword `%s`", unsupported[i]);
-  if (type_has(v, "object")) project_object(p, v, depth);
-  cJSON *items = vget(v, "items");
-  if (items) project_at(p, items, ".items%s", "", depth);
-  static const char *const defs[] = {"$defs", "definitions"};
-  for (int k = 0; k < 2; k++) {
-    cJSON *d = vget(v, defs[k]);
-    if (!cJSON_IsObject(d)) continue;
-    for (cJSON *c = d->child; c; c = c->next) {
-      size_t mark = p->path.len;
-      if (!lash__buf_printf(&p->path, ".%s", defs[k])) p->oom = 1;
-      project_at(p, c, ".%s", c->string, depth);
-      p->path.len = mark;
-      if (p->path.data) p->path.data[mark] = '\0';
-    }
-  }
-  cJSON *any = vget(v, "anyOf");
-  if (cJSON_IsArray(any)) {
-    int idx = 0;
-    for (cJSON *c = any->child; c; c = c->next, idx++) {
-      char seg[24];
-      snprintf(seg, sizeof seg, "%d", idx);
-      project_at(p, c, ".anyOf[%s]", seg, depth);
-    }
-  }
-}
-
-/* The projected copy of schema (owned), or NULL with e set. */
-static cJSON *project(const lash_allocator *a, const cJSON *schema, int structured, lash_err *e) {
-  proj_t p;
-  memset(&p, 0, sizeof p);
-  p.strict = p.structured = structured;
-  lash__buf_init(&p.path, a);
-  lash__buf_init(&p.first, a);
-  cJSON *v = cJSON_Duplicate(schema, 1);
-  if (!v || !lash__buf_puts(&p.path, "$")) p.oom = 1;
-  else if (!normalize(v, 0)) proj_err(&p, 0, "$: schema nests too deeply", NULL);
-  else {
-    project_value(&p, v, 1, 0);
-    if (cJSON_IsObject(v)) { /* ensure_object_root */
-      if (!type_has(v, "object")) proj_err(&p, 0, "$: root schema must be an object schema", NULL);
-      else {
-        if (!vget(v, "properties")) put(v, "properties", cJSON_CreateObject(), &p.oom);
-        if (!cJSON_IsObject(vget(v, "properties"))) proj_err(&p, 0, "$: object schema properties must be an object", NULL);
-      }
-    }
-  }
-  if (p.oom || p.first.oom) lash__err(e, LASH_E_NOMEM, NULL, NULL);
-  else if (p.failed) {
-    char msg[1024]; /* longer than the detail: provider_err cuts it on a UTF-8 boundary */
-    snprintf(msg, sizeof msg, "%s schema projection failed: %s", R_PROVIDER, p.first.data);
-    provider_err(e, msg);
-  }
-  int bad = p.oom || p.first.oom || p.failed;
-  lash__buf_free(&p.path);
-  lash__buf_free(&p.first);
-  if (bad) { cJSON_Delete(v); return NULL; }
-  return v;
-}
-
 /* ======================================================================
  * Request body
  * ====================================================================== */
@@ -905,35 +539,15 @@ static int opt_str(const cJSON *obj, const char *key, const char **out) {
   return lash__json_is_nullish(v) || *out;
 }
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 /* input_image_part: "data:{mime};base64,…" from a base64 string, or from the serde
  * Vec<u8> byte array lash itself would encode. */
 static cJSON *image_part(rq_t *r, const cJSON *att, int idx) {
-  const cJSON *data = vget(att, "data"), *x;
+  const cJSON *data = vget(att, "data");
   lash_buf u;
   lash__buf_init(&u, r->a);
   lash__buf_printf(&u, "data:%s;base64,", vstr(vget(att, "mime")));
   if (vstr(data)) lash__buf_puts(&u, data->valuestring);
-  else if (cJSON_IsArray(data)) {
-    unsigned char q[3];
-    int k = 0;
-    cJSON_ArrayForEach(x, data) {
-      if (!cJSON_IsNumber(x) || x->valuedouble < 0 || x->valuedouble > 255 || x->valuedouble != floor(x->valuedouble)) {
-        lash__buf_free(&u);
-        rq_bad(r, "attachments[%d].data must be base64 text or an array of bytes", idx, 0);
-        return NULL;
-      }
-      q[k++] = (unsigned char)x->valuedouble;
-      if (k == 3 || !x->next) {
-        if (k < 3) memset(q + k, 0, (size_t)(3 - k));
-        char o[4] = {b64[q[0] >> 2], b64[((q[0] & 3) << 4) | (q[1] >> 4)], k > 1 ? b64[((q[1] & 15) << 2) | (q[2] >> 6)] : '=',
-                     k > 2 ? b64[q[2] & 63] : '='};
-        lash__buf_append(&u, o, 4);
-        k = 0;
-      }
-    }
-  } else if (!lash__json_is_nullish(data)) {
+  else if ((!cJSON_IsArray(data) && !lash__json_is_nullish(data)) || !lash__b64_json_bytes(&u, data)) {
     lash__buf_free(&u);
     rq_bad(r, "attachments[%d].data must be base64 text or an array of bytes", idx, 0);
     return NULL;
@@ -1114,8 +728,8 @@ static int check_attachments(const cJSON *atts, lash_err *e) {
       snprintf(msg, sizeof msg,
                "OpenAI Responses does not accept image attachments of type `%.*s` (attachment index %d); accepted: "
                "image/jpeg, image/png, image/gif, image/webp",
-               clip_utf8(mime, 96), mime, idx);
-      return provider_err(e, msg);
+               lash__utf8_clip(mime, 96), mime, idx);
+      return lash__provider_err(e, msg);
     }
     idx++;
   }
@@ -1151,7 +765,7 @@ static cJSON *build_tools(rq_t *r, const cJSON *tools) {
       const char *prof = vstr(vget(ov, "profile"));
       if (prof && !strcmp(prof, "openai_tool_parameters") && vget(ov, "schema")) { params_src = vget(ov, "schema"); break; }
     }
-    cJSON *params = params_src ? cJSON_Duplicate(params_src, 1) : project(r->a, schema, 0, r->e);
+    cJSON *params = params_src ? cJSON_Duplicate(params_src, 1) : lash__openai_project_schema(r->a, schema, 0, r->e);
     if (!params) {
       if (params_src) rq_oom(r);
       r->fail = 1;
@@ -1256,16 +870,19 @@ static char *request_body(const lash_allocator *a, const cJSON *req, const cJSON
     goto done;
   }
   int oom = 0;
-  put(body, "max_output_tokens", exact_number(has_cap ? cap : has_max ? max_out : R_DEFAULT_MAX_OUTPUT), &oom);
-  if (ntools) put(body, "tool_choice", cJSON_CreateString(!choice || !strcmp(choice, "Auto") ? "auto" : !strcmp(choice, "None") ? "none" : "required"), &oom);
+  lash__serde_insert(body, "max_output_tokens", exact_number(has_cap ? cap : has_max ? max_out : R_DEFAULT_MAX_OUTPUT), &oom);
+  if (ntools) {
+    const char *tc = !choice || !strcmp(choice, "Auto") ? "auto" : !strcmp(choice, "None") ? "none" : "required";
+    lash__serde_insert(body, "tool_choice", cJSON_CreateString(tc), &oom);
+  }
   /* supports_openai_request_fields: always, the base URL being OpenAI's */
   const char *inc = "reasoning.encrypted_content";
-  put(body, "include", cJSON_CreateStringArray(&inc, 1), &oom);
-  put(body, "store", cJSON_CreateFalse(), &oom);
-  put(body, "parallel_tool_calls", cJSON_CreateBool(ntools > 0), &oom);
+  lash__serde_insert(body, "include", cJSON_CreateStringArray(&inc, 1), &oom);
+  lash__serde_insert(body, "store", cJSON_CreateFalse(), &oom);
+  lash__serde_insert(body, "parallel_tool_calls", cJSON_CreateBool(ntools > 0), &oom);
   cJSON *text = cJSON_CreateObject();
   if (text && !cJSON_AddStringToObject(text, "verbosity", "medium")) { cJSON_Delete(text); text = NULL; }
-  put(body, "text", text, &oom);
+  lash__serde_insert(body, "text", text, &oom);
   /* reasoning: an explicit opts.reasoning_effort, else OpenAiDirectModelPolicy's variants
    * (gpt-5* and o* models); clamped, and "none" sends nothing */
   const char *mid = strrchr(model, '/') ? strrchr(model, '/') + 1 : model; /* model_id */
@@ -1282,7 +899,7 @@ static char *request_body(const lash_allocator *a, const cJSON *req, const cJSON
       cJSON_Delete(rs);
       rs = NULL;
     }
-    put(body, "reasoning", rs, &oom);
+    lash__serde_insert(body, "reasoning", rs, &oom);
   }
   if (!lash__json_is_nullish(spec)) { /* text.format: "JsonObject" | {"JsonSchema": {name, schema, strict}} */
     const cJSON *js = vget(spec, "JsonSchema");
@@ -1291,23 +908,23 @@ static char *request_body(const lash_allocator *a, const cJSON *req, const cJSON
     else if (vstr(spec) && !strcmp(spec->valuestring, "JsonObject")) {
       if (!cJSON_AddStringToObject(fmt, "type", "json_object")) oom = 1;
     } else if (js && vstr(vget(js, "name")) && vget(js, "schema") && cJSON_IsBool(vget(js, "strict"))) {
-      cJSON *proj = project(a, vget(js, "schema"), 1, e);
+      cJSON *proj = lash__openai_project_schema(a, vget(js, "schema"), 1, e);
       if (!proj) { cJSON_Delete(fmt); r.fail = 1; goto done; }
       if (!cJSON_AddStringToObject(fmt, "type", "json_schema") || !cJSON_AddStringToObject(fmt, "name", vget(js, "name")->valuestring) ||
           !cJSON_AddBoolToObject(fmt, "strict", cJSON_IsTrue(vget(js, "strict"))))
         oom = 1;
-      put(fmt, "schema", proj, &oom);
+      lash__serde_insert(fmt, "schema", proj, &oom);
     } else {
       cJSON_Delete(fmt);
       rq_bad(&r, "output_spec must be \"JsonObject\" or {\"JsonSchema\": {name, schema, strict}}", 0, 0);
       goto done;
     }
-    if (fmt) put(vget(body, "text"), "format", fmt, &oom);
+    if (fmt) lash__serde_insert(vget(body, "text"), "format", fmt, &oom);
   }
-  if (strcmp(retention, "none") && session) put(body, "prompt_cache_key", cJSON_CreateString(session), &oom);
-  if (!strcmp(retention, "long")) put(body, "prompt_cache_retention", cJSON_CreateString("24h"), &oom);
+  if (strcmp(retention, "none") && session) lash__serde_insert(body, "prompt_cache_key", cJSON_CreateString(session), &oom);
+  if (!strcmp(retention, "long")) lash__serde_insert(body, "prompt_cache_retention", cJSON_CreateString("24h"), &oom);
   if (oom) { rq_oom(&r); goto done; }
-  if (!normalize(body, 0)) { rq_bad(&r, "nests too deeply", 0, 0); goto done; }
+  if (!lash__serde_normalize(body, 0)) { rq_bad(&r, "nests too deeply", 0, 0); goto done; }
   lash_buf o;
   lash__buf_init(&o, a);
   if (!ser(&o, body, 0) && !o.oom) { lash__buf_free(&o); rq_bad(&r, "nests too deeply", 0, 0); goto done; }
@@ -1357,10 +974,6 @@ typedef struct {
 } msgref_t;
 
 typedef struct {
-  int64_t in, out, cached, reasoning;
-} usage_t;
-
-typedef struct {
   const char *id, *status, *phase;
 } meta_t;
 
@@ -1376,7 +989,7 @@ struct lash_stream {
   call_t *calls;  /* tool_calls */
   size_t ncalls, capcalls;
   long cur_text, cur_reason; /* -1: None */
-  usage_t usage;
+  lash_openai_usage usage;
   cJSON *final_response; /* owned; NULL: None */
   size_t live;           /* bytes held against LASH_STREAM_MAX_TEXT */
   uint64_t hash, nids;   /* seed for generated call ids */
@@ -1393,12 +1006,12 @@ static int s_fail(lash_stream *s, int code, const char *fmt, ...) {
   s->failed = 1;
   if (code == LASH_E_NOMEM) lash__err(&s->err, LASH_E_NOMEM, NULL, NULL);
   else {
-    char msg[1024]; /* longer than the detail: provider_err cuts it on a UTF-8 boundary */
+    char msg[1024]; /* longer than the detail: lash__provider_err cuts it on a UTF-8 boundary */
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    provider_err(&s->err, msg);
+    lash__provider_err(&s->err, msg);
   }
   return 0;
 }
@@ -1561,36 +1174,6 @@ static void gen_call_id(lash_stream *s, char out[37]) {
   lash__rng_seed(&r, s->hash ^ (++s->nids * 0x9E3779B97F4A7C15ull));
   lash__rng_next(&r);
   lash__uuid4(&r, out);
-}
-
-/* ---- usage ---- */
-
-static const cJSON *first_of(const cJSON *a, const cJSON *b) { return a ? a : b; }
-
-static usage_t usage_from(const cJSON *u) {
-  usage_t r;
-  const cJSON *itd = vget(u, "input_tokens_details"), *ptd = vget(u, "prompt_tokens_details");
-  int64_t cached = parse_i64(first_of(first_of(first_of(vget(itd, "cached_tokens"), vget(ptd, "cached_tokens")), vget(u, "cached_input_tokens")),
-                                      first_of(vget(u, "cached_tokens"), vget(u, "prompt_cache_hit_tokens"))));
-  int64_t writes = parse_i64(first_of(vget(itd, "cache_write_tokens"), vget(ptd, "cache_write_tokens")));
-  r.in = parse_i64(first_of(vget(u, "input_tokens"), vget(u, "prompt_tokens")));
-  r.out = parse_i64(first_of(vget(u, "output_tokens"), vget(u, "completion_tokens")));
-  if (writes > 0) { /* cache writes are not reads: saturating_sub, then max(0) */
-    int64_t d = (writes > 0 && cached < INT64_MIN + writes) ? INT64_MIN : cached - writes;
-    r.cached = d > 0 ? d : 0;
-  } else {
-    r.cached = cached;
-  }
-  r.reasoning = parse_i64(first_of(first_of(vget(u, "reasoning_tokens"), vget(vget(u, "output_tokens_details"), "reasoning_tokens")),
-                                   vget(vget(u, "completion_tokens_details"), "reasoning_tokens")));
-  return r;
-}
-
-static void merge_usage(usage_t *d, const usage_t *n) {
-  if (n->in > 0) d->in = n->in;
-  if (n->out > 0) d->out = n->out;
-  if (n->cached > 0) d->cached = n->cached;
-  if (n->reasoning > 0) d->reasoning = n->reasoning;
 }
 
 /* ---- messages and text ---- */
@@ -1969,8 +1552,8 @@ static int process_event(lash_stream *s, cJSON *ev) {
     return 0;
   }
   cJSON *resp = vget(ev, "response");
-  usage_t u = usage_from(vget(resp ? resp : ev, "usage"));
-  merge_usage(&s->usage, &u);
+  lash_openai_usage u = lash__openai_usage_from(vget(resp ? resp : ev, "usage"));
+  lash__openai_merge_usage(&s->usage, &u);
   const cJSON *item = vget(ev, "item");
   const char *itype = vstr(vget(item, "type"));
   int ok = 1;
@@ -2048,7 +1631,7 @@ static int on_event(void *ud, const char *data, size_t len) {
   lash__buf_free(&s->body);
   hash_bytes(s, data, len);
   s->scratch.len = s->line.len = 0;
-  if (!utf8_lossy(&s->scratch, data, len)) return s_oom(s), LASH_E_NOMEM;
+  if (!lash__utf8_lossy(&s->scratch, data, len)) return s_oom(s), LASH_E_NOMEM;
   const char *p = s->scratch.data ? s->scratch.data : "", *end = p + s->scratch.len;
   for (;;) {
     const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end;
@@ -2143,7 +1726,7 @@ static int finish_buffered(lash_stream *s) {
     return s_fail(s, LASH_E_INVALID_ARGUMENT, "OpenAI Responses reply exceeds the %u-byte limit", (unsigned)LASH_SSE_MAX_EVENT);
   hash_bytes(s, s->body.data ? s->body.data : "", s->body.len);
   s->scratch.len = 0;
-  if (!utf8_lossy(&s->scratch, s->body.data ? s->body.data : "", s->body.len)) return s_oom(s);
+  if (!lash__utf8_lossy(&s->scratch, s->body.data ? s->body.data : "", s->body.len)) return s_oom(s);
   const char *text = s->scratch.data ? s->scratch.data : "";
   size_t lead = ws_lead(text, s->scratch.len);
   /* lash reads such a body as SSE (parse_sse_payload); with no event delivered
@@ -2153,7 +1736,7 @@ static int finish_buffered(lash_stream *s) {
   char why[128];
   cJSON *v = parse_strict(&s->alloc, s->scratch.data ? s->scratch.data : "", s->scratch.len, &oom, why, sizeof why);
   if (!v) return oom ? s_oom(s) : s_fail(s, LASH_E_INVALID_ARGUMENT, "Invalid Responses JSON: %s", why);
-  s->usage = usage_from(vget(v, "usage"));
+  s->usage = lash__openai_usage_from(vget(v, "usage"));
   s->final_response = v;
   return parts_from_value(s, v, &s->parts);
 }
@@ -2220,8 +1803,8 @@ static cJSON *response_json(lash_stream *s, const part_t *const *list, size_t n,
     ok = pj && cJSON_AddItemToArray(parts, pj);
     if (!ok) cJSON_Delete(pj);
   }
-  ok = ok && (us = cJSON_AddObjectToObject(r, "usage")) && cJSON_AddNumberToObject(us, "input_tokens", (double)s->usage.in) &&
-       cJSON_AddNumberToObject(us, "output_tokens", (double)s->usage.out) &&
+  ok = ok && (us = cJSON_AddObjectToObject(r, "usage")) && cJSON_AddNumberToObject(us, "input_tokens", (double)s->usage.input) &&
+       cJSON_AddNumberToObject(us, "output_tokens", (double)s->usage.output) &&
        cJSON_AddNumberToObject(us, "cached_input_tokens", (double)s->usage.cached) &&
        cJSON_AddNumberToObject(us, "reasoning_tokens", (double)s->usage.reasoning) &&
        cJSON_AddStringToObject(r, "terminal_reason", term) && cJSON_AddNullToObject(r, "terminal_diagnostic");
