@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "util/alloc.h"
 
 typedef struct {
   const char *key;      /* config key */
@@ -221,13 +222,17 @@ static cJSON *resolve_policy(const decoded *d) {
   while (n && (provider_id[n - 1] == ' ' || provider_id[n - 1] == '\t' || provider_id[n - 1] == '\n')) n--;
   cJSON *p = cJSON_CreateObject();
   if (!p) return NULL;
-  cJSON_AddItemToObject(p, "model", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(spec, "model"), 1));
+  lash__json_put(p, "model", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(spec, "model"), 1));
   cJSON *pidv = cJSON_CreateString("");
   if (pidv) {
-    cJSON_free(pidv->valuestring);
-    pidv->valuestring = cJSON_malloc(n + 1);
-    if (pidv->valuestring) { memcpy(pidv->valuestring, provider_id, n); pidv->valuestring[n] = 0; }
-    cJSON_AddItemToObject(p, "provider_id", pidv);
+    char *v = cJSON_malloc(n + 1);
+    if (v) { /* else the string stays "" and the caller sees the failed allocation */
+      memcpy(v, provider_id, n);
+      v[n] = 0;
+      cJSON_free(pidv->valuestring);
+      pidv->valuestring = v;
+    }
+    lash__json_put(p, "provider_id", pidv);
   }
   cJSON_AddNullToObject(p, "session_id");
   cJSON_AddFalseToObject(p, "autonomous");
@@ -236,7 +241,7 @@ static cJSON *resolve_policy(const decoded *d) {
   else cJSON_AddNullToObject(p, "max_turns");
   const cJSON *prompt = cJSON_GetObjectItemCaseSensitive(spec, "prompt");
   if (cJSON_IsObject(prompt) && prompt->child)
-    cJSON_AddItemToObject(p, "prompt", cJSON_Duplicate(prompt, 1));
+    lash__json_put(p, "prompt", cJSON_Duplicate(prompt, 1));
   return p;
 }
 
@@ -263,8 +268,12 @@ int lash__builder_validate(lash_core *c, const cJSON *cfg, lash_err *e) {
   if (d.source == LASH_RUNNER_LAZY && !s)
     return lash__err(e, LASH_E_PROCESS_REGISTRY_REQUIRES_STORE_FACTORY, NULL, NULL);
 
+  unsigned long failures = lash__alloc_failures();
   cJSON *policy = resolve_policy(&d);
-  if (!policy) return lash__err(e, LASH_E_NOMEM, NULL, NULL);
+  if (!policy || lash__alloc_failures() != failures) { /* a field lost to a failed allocation */
+    cJSON_Delete(policy);
+    return lash__err(e, LASH_E_NOMEM, NULL, NULL);
+  }
   cJSON_Delete(c->policy);
   c->policy = policy;
   c->runner = d.source;

@@ -37,6 +37,7 @@ void lash_core_free(lash_core *c) {
 void lash__core_clear_error(lash_core *c) {
   lash__free(&c->alloc, c->last_error);
   c->last_error = NULL;
+  c->last_error_static = NULL;
   c->last_error_len = 0;
 }
 
@@ -91,15 +92,22 @@ int lash__core_fail(lash_core *c, const lash_err *e) {
     lash__buf_json_string(&out, e->argument, strlen(e->argument));
   }
   lash__buf_puts(&out, "}");
+  if (msg.oom) out.oom = 1; /* a message cut short must not pass for the whole one */
   lash__buf_free(&msg);
   lash__core_clear_error(c);
   c->last_error = lash__buf_take(&out, &c->last_error_len);
+  if (!c->last_error) { /* no memory to describe the error: say so, without allocating */
+    static const char nomem[] = "{\"code\":\"OutOfMemory\",\"message\":\"out of memory\"}";
+    c->last_error_static = nomem;
+    c->last_error_len = sizeof nomem - 1;
+  }
   return e->code;
 }
 
 const char *lash_core_last_error(lash_core *c, size_t *len) {
-  if (len) *len = c && c->last_error ? c->last_error_len : 0;
-  return c && c->last_error ? c->last_error : "";
+  const char *err = !c ? NULL : c->last_error ? c->last_error : c->last_error_static;
+  if (len) *len = err ? c->last_error_len : 0;
+  return err ? err : "";
 }
 
 static const char *runner_name(lash_runner_setup r) {
@@ -128,25 +136,31 @@ int lash_core_build(lash_core *c, const char *json, size_t len) {
     cJSON_Delete(cfg);
     return lash__core_fail(c, &e);
   }
-  c->config = cfg;
-  c->built = 1;
-  const cJSON *seed = cJSON_GetObjectItemCaseSensitive(cfg, "seed");
-  lash__rng_seed(&c->rng, cJSON_IsNumber(seed) ? (uint64_t)seed->valuedouble * 2654435761u + 1 : 1);
-  lash__core_clear_error(c);
-  /* info: what the host may want to show or check about the built core */
+  /* info: what the host may want to show or check about the built core; made
+   * before the core counts as built, so a failed allocation leaves it unbuilt */
   lash_buf b;
   lash__buf_init(&b, &c->alloc);
   char *policy = cJSON_PrintUnformatted(c->policy);
   lash__buf_puts(&b, "{\"policy\":");
   lash__buf_puts(&b, policy ? policy : "null");
   lash__buf_printf(&b, ",\"process_work_runner\":\"%s\"}", runner_name(c->runner));
+  if (!policy) b.oom = 1;
   cJSON_free(policy);
-  lash__free(&c->alloc, c->info);
-  c->info = lash__buf_take(&b, &c->info_len);
-  if (!c->info) {
+  size_t info_len;
+  char *info = lash__buf_take(&b, &info_len);
+  if (!info) {
+    cJSON_Delete(cfg);
     lash__err(&e, LASH_E_NOMEM, NULL, NULL);
     return lash__core_fail(c, &e);
   }
+  lash__free(&c->alloc, c->info);
+  c->info = info;
+  c->info_len = info_len;
+  c->config = cfg;
+  c->built = 1;
+  const cJSON *seed = cJSON_GetObjectItemCaseSensitive(cfg, "seed");
+  lash__rng_seed(&c->rng, cJSON_IsNumber(seed) ? (uint64_t)seed->valuedouble * 2654435761u + 1 : 1);
+  lash__core_clear_error(c);
   return LASH_OK;
 }
 
@@ -165,17 +179,23 @@ int lash_op_data(lash_core *c, uint32_t op, int channel, const char *bytes, size
 
 int lash_run(lash_core *c, double now_ms) { return lash__sched_run(&c->sched, now_ms); }
 
-static void set_result(lash_core *c, cJSON *v /* owned */) {
+/* The call's result; OutOfMemory when v (built since `failures`) or its text is incomplete. */
+static int set_result(lash_core *c, cJSON *v /* owned */, unsigned long failures) {
   lash__free(&c->alloc, c->result);
   c->result = NULL;
   c->result_len = 0;
-  char *text = v ? cJSON_PrintUnformatted(v) : NULL;
+  char *text = v && lash__alloc_failures() == failures ? cJSON_PrintUnformatted(v) : NULL;
   cJSON_Delete(v);
   if (text) {
     c->result_len = strlen(text);
     c->result = lash__strndup(&c->alloc, text, c->result_len);
     cJSON_free(text);
   }
+  if (c->result) return LASH_OK;
+  c->result_len = 0;
+  lash_err e = {0};
+  lash__err(&e, LASH_E_NOMEM, NULL, NULL);
+  return lash__core_fail(c, &e);
 }
 
 const char *lash_core_result(lash_core *c, size_t *len) {
@@ -217,8 +237,8 @@ int lash_session_read_view(lash_core *c, const char *json, size_t len) {
     lash__err(&e, LASH_E_STATE, NULL, "no such session");
     return lash__core_fail(c, &e);
   }
-  set_result(c, lash__session_read_view(s, with_messages));
-  return LASH_OK;
+  unsigned long failures = lash__alloc_failures();
+  return set_result(c, lash__session_read_view(s, with_messages), failures);
 }
 
 int lash_session_delete(lash_core *c, const char *json, size_t len) {

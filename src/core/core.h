@@ -20,6 +20,7 @@ struct lash_core {
   cJSON *policy;            /* resolved SessionPolicy (owned) */
   cJSON *config;            /* the validated builder config (owned) */
   char *last_error;         /* owned JSON */
+  const char *last_error_static; /* when last_error could not be allocated: a static OutOfMemory */
   size_t last_error_len;
   char *info;               /* owned JSON */
   size_t info_len;

@@ -46,9 +46,12 @@ cJSON *lash__session_read_view(const lash_session *s, int with_messages);
 /* Drop a session's state (deletion); refused while a turn runs. */
 int lash__session_forget(lash_core *c, const char *id, lash_err *e);
 void lash__sessions_free(lash_core *c);
-/* Append the rendering of the next committed message (text owned, may be NULL:
- * rendered per request); also hands it to the host mirror. */
-int lash__session_cache_push(lash_core *c, lash_session *s, char *text);
+/* The rendering of committed message `index` (text owned, may be NULL: rendered
+ * per request), appended to the cache and handed to the host mirror. Entries a
+ * failed push left out are NULL; a push that fails turns the mirror off. */
+int lash__session_cache_push(lash_core *c, lash_session *s, size_t index, char *text);
+/* Room for n cache entries, so the pushes after a commit need not allocate. */
+int lash__session_cache_reserve(lash_core *c, lash_session *s, size_t n);
 
 cJSON *lash__usage_json(const lash_usage *u);
 void lash__usage_add(lash_usage *a, const lash_usage *b);

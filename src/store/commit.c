@@ -7,6 +7,7 @@
 
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/json.h"
 #include "util/sha256.h"
 
 static int key_cmp(const void *a, const void *b) {
@@ -80,8 +81,8 @@ static void strip_identity(cJSON *v) {
 int lash__commit_hash(const lash_allocator *a, const cJSON *commit, char out[65]) {
   cJSON *copy = cJSON_Duplicate(commit, 1);
   if (!copy) return 0;
-  cJSON_ReplaceItemInObjectCaseSensitive(copy, "expected_head_revision", cJSON_CreateNull());
-  cJSON_ReplaceItemInObjectCaseSensitive(copy, "turn_commit", cJSON_CreateNull());
+  lash__json_replace(copy, "expected_head_revision", cJSON_CreateNull());
+  lash__json_replace(copy, "turn_commit", cJSON_CreateNull());
   strip_identity(copy);
   size_t len;
   char *text = lash__canonical_json(a, copy, &len);
@@ -117,7 +118,7 @@ cJSON *lash__node_for_message(const char *node_id, const char *parent, const cha
   cJSON_AddStringToObject(n, "timestamp", timestamp);
   cJSON_AddStringToObject(n, "kind", "event");
   cJSON *ev = cJSON_AddObjectToObject(n, "event");
-  cJSON_AddItemToObject(ev, "Conversation", cJSON_Duplicate(message, 1));
+  lash__json_put(ev, "Conversation", cJSON_Duplicate(message, 1));
   return n;
 }
 
@@ -139,12 +140,12 @@ cJSON *lash__active_path_messages(const cJSON *nodes, const char *leaf) {
     }
     if (!found) break;
     const cJSON *m = lash__node_message(found);
-    if (m) cJSON_AddItemToArray(rev, cJSON_Duplicate(m, 1));
+    if (m) lash__json_push(rev, cJSON_Duplicate(m, 1));
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(found, "parent_node_id");
     want = cJSON_IsString(p) ? p->valuestring : NULL;
   }
-  cJSON *out = cJSON_CreateArray();
-  while (cJSON_GetArraySize(rev)) {
+  cJSON *out = rev ? cJSON_CreateArray() : NULL;
+  while (out && cJSON_GetArraySize(rev)) {
     cJSON *last = cJSON_DetachItemFromArray(rev, cJSON_GetArraySize(rev) - 1);
     cJSON_AddItemToArray(out, last);
   }

@@ -16,6 +16,7 @@ void lash__rfc3339(double epoch_ms, char out[48]);
 cJSON *lash__node_for_message(const char *node_id, const char *parent, const char *timestamp, const cJSON *message);
 /* The Conversation message inside a node record, or NULL. */
 const cJSON *lash__node_message(const cJSON *node);
-/* Messages on the path root -> leaf (borrowed pointers into nodes, in order) into out (array of references). */
+/* Copies of the messages on the path root -> leaf, in order; NULL on OOM (a message
+ * lost to a failed allocation is left out: callers compare lash__alloc_failures). */
 cJSON *lash__active_path_messages(const cJSON *nodes, const char *leaf);
 #endif

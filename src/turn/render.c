@@ -30,8 +30,8 @@ void lash__render_message(const lash_allocator *a, cJSON *out_msgs, cJSON *attac
       if (!cJSON_IsObject(meta) || !meta->child) continue;
       cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "Reasoning");
       cJSON_AddStringToObject(in, "text", content);
-      cJSON_AddItemToObject(in, "replay", cJSON_Duplicate(meta, 1));
-      cJSON_AddItemToArray(blocks, b);
+      lash__json_put(in, "replay", cJSON_Duplicate(meta, 1));
+      lash__json_push(blocks, b);
     } else if (!strcmp(kind, "ToolCall")) {
       cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "ToolCall");
       const char *cid = lash__json_str(part, "tool_call_id"), *tn = lash__json_str(part, "tool_name");
@@ -39,8 +39,8 @@ void lash__render_message(const lash_allocator *a, cJSON *out_msgs, cJSON *attac
       cJSON_AddStringToObject(in, "tool_name", tn ? tn : "");
       cJSON_AddStringToObject(in, "input_json", content);
       const cJSON *rp = cJSON_GetObjectItemCaseSensitive(part, "tool_replay");
-      cJSON_AddItemToObject(in, "replay", rp ? cJSON_Duplicate(rp, 1) : cJSON_CreateNull());
-      cJSON_AddItemToArray(blocks, b);
+      lash__json_put(in, "replay", rp ? cJSON_Duplicate(rp, 1) : cJSON_CreateNull());
+      lash__json_push(blocks, b);
     } else if (!strcmp(kind, "ToolResult")) {
       cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "ToolResult");
       const char *cid = lash__json_str(part, "tool_call_id"), *tn = lash__json_str(part, "tool_name");
@@ -48,18 +48,18 @@ void lash__render_message(const lash_allocator *a, cJSON *out_msgs, cJSON *attac
       cJSON_AddStringToObject(in, "content", content);
       if (tn) cJSON_AddStringToObject(in, "tool_name", tn);
       else cJSON_AddNullToObject(in, "tool_name");
-      cJSON_AddItemToArray(blocks, b);
+      lash__json_push(blocks, b);
     } else if (!strcmp(kind, "Image") && user && cJSON_GetObjectItemCaseSensitive(part, "attachment")) {
       cJSON *ref = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(part, "attachment"), "reference");
       cJSON *att = cJSON_CreateObject();
       cJSON_AddStringToObject(att, "mime", "image/png");
-      cJSON_AddItemToObject(att, "data", cJSON_CreateArray());
-      cJSON_AddItemToObject(att, "reference", cJSON_Duplicate(ref, 1));
+      lash__json_put(att, "data", cJSON_CreateArray());
+      lash__json_put(att, "reference", cJSON_Duplicate(ref, 1));
       int idx = cJSON_GetArraySize(attachments);
-      cJSON_AddItemToArray(attachments, att);
+      lash__json_push(attachments, att);
       cJSON *b = cJSON_CreateObject(), *in = cJSON_AddObjectToObject(b, "Image");
       cJSON_AddNumberToObject(in, "attachment_idx", idx);
-      cJSON_AddItemToArray(blocks, b);
+      lash__json_push(blocks, b);
     } else {
       lash_buf text;
       lash__buf_init(&text, a);
@@ -73,20 +73,21 @@ void lash__render_message(const lash_allocator *a, cJSON *out_msgs, cJSON *attac
       int blank = 1;
       for (size_t i = prefix; i < text.len; i++)
         if (text.data[i] != ' ' && text.data[i] != '\n' && text.data[i] != '\t' && text.data[i] != '\r') { blank = 0; break; }
-      if (!blank) cJSON_AddItemToArray(blocks, lash__text_block(text.data));
+      if (!blank) lash__json_push(blocks, lash__text_block(text.data));
       lash__buf_free(&text);
     }
   }
   if (!cJSON_GetArraySize(blocks)) { cJSON_Delete(blocks); return; }
   cJSON *m = cJSON_CreateObject();
   cJSON_AddStringToObject(m, "role", system ? "System" : (!strcmp(role, "Assistant") ? "Assistant" : "User"));
-  cJSON_AddItemToObject(m, "blocks", blocks);
-  cJSON_AddItemToArray(out_msgs, m);
+  lash__json_put(m, "blocks", blocks);
+  lash__json_push(out_msgs, m);
 }
 
 /* One message as LLM message JSON text ("" when it renders to nothing); NULL
- * with *refs_attachments set when it carries images (rendered per request). */
+ * when an allocation failed on the way. */
 char *lash__render_message_text(const lash_allocator *a, const cJSON *msg, cJSON *atts, int *refs_attachments) {
+  unsigned long failures = lash__alloc_failures();
   cJSON *arr = cJSON_CreateArray();
   int before = cJSON_GetArraySize(atts);
   lash__render_message(a, arr, atts, msg);
@@ -95,6 +96,8 @@ char *lash__render_message_text(const lash_allocator *a, const cJSON *msg, cJSON
   cJSON_Delete(arr);
   char *out = text ? lash__strndup(a, text, strlen(text)) : lash__strndup(a, "", 0);
   cJSON_free(text);
+  /* a block lost to a failed allocation must not pass for the message ("" renders nothing) */
+  if (lash__alloc_failures() != failures) { lash__free(a, out); out = NULL; }
   return out;
 }
 

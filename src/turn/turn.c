@@ -63,7 +63,14 @@ typedef struct {
   char pending_leaf[40];
   double head;             /* the store's head revision as this turn knows it */
   int replaced, pending_replace, progress_failed, tools_started;
-  cJSON *result;           /* the assembled result, sent once the final commit landed */
+  /* running out of memory (see oom()); what the final commit lands needs no allocation */
+  unsigned long failures;  /* lash__alloc_failures() when this step began */
+  int oom, reported;       /* reported: turn.done went out */
+  lash_buf done_msg;       /* the turn.done message, open for its head revision */
+  char **rendered;         /* the renderings of t->msgs for the session's cache */
+  int nrendered;
+  char *final_leaf;        /* the session's leaf once the final commit lands */
+  cJSON *ledger_entry;     /* the session's ledger entry for this turn, or NULL */
   cJSON *http_cfg;         /* an HTTP wire provider's config, or NULL (the host's complete()) */
   lash_http_call *http;    /* the model call in flight over HTTP */
   cJSON *http_req;         /* its LlmRequest while image bytes are fetched */
@@ -86,7 +93,7 @@ static cJSON *failure_output(const char *klass, const char *code, const char *me
   cJSON *out = cJSON_CreateObject();
   cJSON *oc = cJSON_AddObjectToObject(out, "outcome");
   cJSON_AddStringToObject(oc, "status", "failure");
-  cJSON_AddItemToObject(oc, "payload", f);
+  lash__json_put(oc, "payload", f);
   return out;
 }
 
@@ -111,7 +118,7 @@ static cJSON *success_output(cJSON *value /* owned */) {
   cJSON *out = cJSON_CreateObject();
   cJSON *oc = cJSON_AddObjectToObject(out, "outcome");
   cJSON_AddStringToObject(oc, "status", "success");
-  cJSON_AddItemToObject(oc, "payload", value);
+  lash__json_put(oc, "payload", value);
   return out;
 }
 
@@ -120,17 +127,31 @@ static int output_success(const cJSON *out) {
   return st && !strcmp(st, "success");
 }
 
+/* ---- running out of memory ----------------------------------------------- */
+
+/* cJSON's builders drop what they cannot allocate without a word, so whatever a
+ * step built is whole only if no allocation failed meanwhile. A turn that ran out
+ * sends nothing it built from then on (no request, commit or activity goes out
+ * half-built) and stops with OutOfMemory (turn_resume). */
+static int oom(turn_t *t) {
+  if (lash__alloc_failures() != t->failures) t->oom = 1;
+  return t->oom;
+}
+
 /* ---- activities -------------------------------------------------------- */
 
-static void notify(turn_t *t, const char *op, const char *key, cJSON *payload /* owned */) {
+/* 1 if it went out. */
+static int notify(turn_t *t, const char *op, const char *key, cJSON *payload /* owned */) {
   cJSON *m = cJSON_CreateObject();
   cJSON_AddStringToObject(m, "op", op);
   cJSON_AddNumberToObject(m, "turn", t->no);
-  cJSON_AddItemToObject(m, key, payload);
+  lash__json_put(m, key, payload);
   char *text = cJSON_PrintUnformatted(m);
-  if (text) lash__sched_notify(&t->core->sched, text, strlen(text));
+  int sent = text && !oom(t);
+  if (sent) lash__sched_notify(&t->core->sched, text, strlen(text));
   cJSON_free(text);
   cJSON_Delete(m);
+  return sent;
 }
 
 /* {id, correlation_id, type, ...fields}; fields (owned) is merged after them. */
@@ -148,7 +169,7 @@ static void emit(turn_t *t, const char *correlation, const char *type, cJSON *fi
       cJSON_DetachItemViaPointer(fields, it);
       char *k = it->string;
       it->string = NULL;
-      cJSON_AddItemToObject(a, k, it);
+      lash__json_put(a, k, it);
       cJSON_free(k);
     }
     cJSON_Delete(fields);
@@ -165,7 +186,7 @@ static void emit_error(turn_t *t, const char *kind, const char *code, const char
   if (code) cJSON_AddStringToObject(issue, "code", code);
   if (terminal) cJSON_AddStringToObject(issue, "terminal_reason", terminal);
   cJSON_AddStringToObject(issue, "message", message);
-  cJSON_AddItemToArray(t->errors, issue);
+  lash__json_push(t->errors, issue);
 }
 
 static void finish_stopped(turn_t *t, const char *why) {
@@ -274,6 +295,12 @@ static int add_slot(turn_t *t, const char *call_id, const char *name, cJSON *arg
   memset(sl, 0, sizeof *sl);
   sl->call_id = lash__strndup(&t->core->alloc, call_id, strlen(call_id));
   sl->name = lash__strndup(&t->core->alloc, name, strlen(name));
+  if (!sl->call_id || !sl->name) { /* the turn stops for want of memory (oom()) */
+    lash__free(&t->core->alloc, sl->call_id);
+    lash__free(&t->core->alloc, sl->name);
+    cJSON_Delete(args);
+    return -1;
+  }
   sl->args = args;
   sl->parent = parent;
   sl->index = index;
@@ -364,12 +391,12 @@ static void batch_complete(turn_t *t, int bi) {
     const cJSON *payload = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c->output, "outcome"), "payload");
     /* lash: output.value_for_projection(): the value, or the failure/cancellation JSON;
      * entries refused before dispatch carry just their message */
-    cJSON_AddItemToObject(r, ok ? "result" : "error",
+    lash__json_put(r, ok ? "result" : "error",
                           c->immediate ? cJSON_CreateString(c->immediate) : cJSON_Duplicate(payload, 1));
-    cJSON_AddItemToArray(results, r);
+    lash__json_push(results, r);
   }
   cJSON *v = cJSON_CreateObject();
-  cJSON_AddItemToObject(v, "results", results);
+  lash__json_put(v, "results", results);
   double dur = 0;
   for (int i = 0; i < t->nslots; i++) if (t->slots[i].parent == bi && t->slots[i].duration_ms > dur) dur = t->slots[i].duration_ms;
   slot_done(t, bi, success_output(v), dur);
@@ -381,9 +408,9 @@ static void emit_tool(turn_t *t, const tool_slot *sl, int completed) {
   cJSON *f = cJSON_CreateObject();
   cJSON_AddStringToObject(f, "call_id", sl->call_id);
   cJSON_AddStringToObject(f, "name", sl->name);
-  cJSON_AddItemToObject(f, "args", cJSON_Duplicate(sl->args, 1));
+  lash__json_put(f, "args", cJSON_Duplicate(sl->args, 1));
   if (completed) {
-    cJSON_AddItemToObject(f, "output", cJSON_Duplicate(sl->output, 1));
+    lash__json_put(f, "output", cJSON_Duplicate(sl->output, 1));
     cJSON_AddNumberToObject(f, "duration_ms", floor(sl->duration_ms));
   }
   emit(t, corr, completed ? "tool_call_completed" : "tool_call_started", f);
@@ -407,11 +434,11 @@ static void start_slot(turn_t *t, int i) {
   cJSON_AddStringToObject(m, "session_id", t->s->id);
   cJSON_AddStringToObject(m, "call_id", sl->call_id);
   cJSON_AddStringToObject(m, "name", sl->name);
-  cJSON_AddItemToObject(m, "args", cJSON_Duplicate(sl->args, 1));
+  lash__json_put(m, "args", cJSON_Duplicate(sl->args, 1));
   char *text = cJSON_PrintUnformatted(m);
   cJSON_Delete(m);
   sl->state = SLOT_RUNNING;
-  sl->op = text ? lash__task_start_op(&t->task, text, strlen(text)) : 0;
+  sl->op = text && !oom(t) ? lash__task_start_op(&t->task, text, strlen(text)) : 0;
   cJSON_free(text);
   if (!sl->op) slot_done(t, i, tool_error_output("too many operations in flight"), 0);
 }
@@ -504,10 +531,10 @@ static int tools_finished(turn_t *t) {
     cJSON *rec = cJSON_CreateObject();
     cJSON_AddStringToObject(rec, "call_id", sl->call_id);
     cJSON_AddStringToObject(rec, "tool", sl->name);
-    cJSON_AddItemToObject(rec, "args", cJSON_Duplicate(sl->args, 1));
-    cJSON_AddItemToObject(rec, "output", cJSON_Duplicate(sl->output, 1));
+    lash__json_put(rec, "args", cJSON_Duplicate(sl->args, 1));
+    lash__json_put(rec, "output", cJSON_Duplicate(sl->output, 1));
     cJSON_AddNumberToObject(rec, "duration_ms", floor(sl->duration_ms));
-    cJSON_AddItemToArray(t->tool_records, rec);
+    lash__json_push(t->tool_records, rec);
     const cJSON *control = cJSON_GetObjectItemCaseSensitive(sl->output, "control");
     if (!terminal && output_success(sl->output) && cJSON_IsObject(control)) {
       const char *type = lash__json_str(control, "type");
@@ -515,12 +542,12 @@ static int tools_finished(turn_t *t) {
         terminal = cJSON_CreateObject();
         cJSON *tv = cJSON_AddObjectToObject(cJSON_AddObjectToObject(terminal, "finished"), "tool_value");
         cJSON_AddStringToObject(tv, "tool_name", sl->name);
-        cJSON_AddItemToObject(tv, "value", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(control, "value"), 1));
+        lash__json_put(tv, "value", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(control, "value"), 1));
       } else if (type && !strcmp(type, "fail")) {
         terminal = cJSON_CreateObject();
         cJSON *te = cJSON_AddObjectToObject(cJSON_AddObjectToObject(terminal, "stopped"), "tool_error");
         cJSON_AddStringToObject(te, "tool_name", sl->name);
-        cJSON_AddItemToObject(te, "value", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(control, "failure"), 1));
+        lash__json_put(te, "value", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(control, "failure"), 1));
       }
     }
     cJSON *parts = budget_on ? lash__budget_project(&budget, sl->name, sl->output) : NULL;
@@ -543,8 +570,8 @@ static int tools_finished(turn_t *t) {
         cJSON *ref = cJSON_Duplicate(p, 1);
         cJSON_DeleteItemFromObjectCaseSensitive(ref, "type");
         cJSON *att = cJSON_CreateObject();
-        cJSON_AddItemToObject(att, "reference", ref);
-        cJSON_AddItemToObject(part, "attachment", att);
+        lash__json_put(att, "reference", ref);
+        lash__json_put(part, "attachment", att);
         cJSON_AddStringToObject(part, "tool_call_id", sl->call_id);
         cJSON_AddStringToObject(part, "tool_name", sl->name);
         lash__message_add_part(msg, part);
@@ -552,7 +579,7 @@ static int tools_finished(turn_t *t) {
     }
     cJSON_Delete(parts);
   }
-  if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(msg, "parts"))) cJSON_AddItemToArray(t->msgs, msg);
+  if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(msg, "parts"))) lash__json_push(t->msgs, msg);
   else cJSON_Delete(msg);
   free_slots(t);
   t->tools_started = 0;
@@ -565,7 +592,7 @@ static int tools_finished(turn_t *t) {
     lash__message_id(&t->core->rng, mid);
     cJSON *sys = lash__message_new(mid, "System");
     lash__message_add_part(sys, lash__part_new(mid, 0, "Error", text));
-    cJSON_AddItemToArray(t->msgs, sys);
+    lash__json_push(t->msgs, sys);
     finish_stopped(t, "max_turns");
     return T_DONE;
   }
@@ -628,8 +655,8 @@ static int handle_llm(turn_t *t, int status, const char *payload, size_t len) {
   lash__usage_add(&t->usage, &call);
   cJSON *uf = cJSON_CreateObject();
   cJSON_AddNumberToObject(uf, "protocol_iteration", t->iteration);
-  cJSON_AddItemToObject(uf, "usage", lash__usage_json(&call));
-  cJSON_AddItemToObject(uf, "cumulative", lash__usage_json(&t->usage));
+  lash__json_put(uf, "usage", lash__usage_json(&call));
+  lash__json_put(uf, "cumulative", lash__usage_json(&t->usage));
   emit(t, NULL, "usage", uf);
 
   const char *terminal = lash__json_str(r, "terminal_reason");
@@ -683,7 +710,7 @@ static int handle_llm(turn_t *t, int status, const char *payload, size_t len) {
       if (!s[strspn(s, " \n\t\r")] && !(cJSON_IsObject(replay) && replay->child)) continue;
       has_reasoning = 1;
       cJSON *p = lash__part_new(mid, 0, "Reasoning", s);
-      if (cJSON_IsObject(replay) && replay->child) cJSON_AddItemToObject(p, "reasoning_meta", cJSON_Duplicate(replay, 1));
+      if (cJSON_IsObject(replay) && replay->child) lash__json_put(p, "reasoning_meta", cJSON_Duplicate(replay, 1));
       lash__message_add_part(asst, p);
     } else if (cp && lash__json_str(cp, "call_id") && lash__json_str(cp, "tool_name")) {
       const char *input = lash__json_str(cp, "input_json") ? lash__json_str(cp, "input_json") : "{}";
@@ -691,7 +718,7 @@ static int handle_llm(turn_t *t, int status, const char *payload, size_t len) {
       cJSON_AddStringToObject(p, "tool_call_id", lash__json_str(cp, "call_id"));
       cJSON_AddStringToObject(p, "tool_name", lash__json_str(cp, "tool_name"));
       const cJSON *replay = cJSON_GetObjectItemCaseSensitive(cp, "replay");
-      if (cJSON_IsObject(replay)) cJSON_AddItemToObject(p, "tool_replay", cJSON_Duplicate(replay, 1));
+      if (cJSON_IsObject(replay)) lash__json_put(p, "tool_replay", cJSON_Duplicate(replay, 1));
       lash__message_add_part(asst, p);
       cJSON *args = cJSON_Parse(input);
       if (!cJSON_IsObject(args)) { cJSON_Delete(args); args = cJSON_CreateObject(); } /* lash: invalid JSON -> {} */
@@ -715,7 +742,7 @@ static int handle_llm(turn_t *t, int status, const char *payload, size_t len) {
     return t->cancelled ? (finish_stopped(t, "cancelled"), T_DONE) : T_DONE;
   }
   lash__buf_free(&text);
-  cJSON_AddItemToArray(t->msgs, asst);
+  lash__json_push(t->msgs, asst);
   t->had_tools = 1;
   int n = t->nslots;
   for (int i = 0; i < n; i++) emit_tool(t, &t->slots[i], 0);
@@ -765,7 +792,7 @@ static int normalize_input(turn_t *t, const char **error) {
   lash__buf_free(&text);
   if (!cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(msg, "parts")))
     lash__message_add_part(msg, lash__part_new(mid, 0, "Text", ""));
-  cJSON_AddItemToArray(t->msgs, msg);
+  lash__json_push(t->msgs, msg);
   return 1;
 fail:
   lash__buf_free(&text);
@@ -799,7 +826,7 @@ static void make_pending_nodes(turn_t *t) {
     char nid[34];
     lash__message_id(&t->core->rng, nid);
     nid[0] = 'n';
-    cJSON_AddItemToArray(t->pending_nodes, lash__node_for_message(nid, t->pending_leaf, ts, m));
+    lash__json_push(t->pending_nodes, lash__node_for_message(nid, t->pending_leaf, ts, m));
     snprintf(t->pending_leaf, sizeof t->pending_leaf, "%s", nid);
   }
 }
@@ -813,8 +840,8 @@ static cJSON *build_commit(turn_t *t, int final) {
   else cJSON_AddNumberToObject(c, "expected_head_revision", t->head);
   cJSON *config = cJSON_AddObjectToObject(c, "config");
   cJSON_AddStringToObject(config, "provider_id", s->provider_id ? s->provider_id : "");
-  cJSON_AddItemToObject(config, "model", cJSON_Duplicate(t->model, 1));
-  cJSON_AddItemToObject(c, "agent_frames", cJSON_CreateArray());
+  lash__json_put(config, "model", cJSON_Duplicate(t->model, 1));
+  lash__json_put(c, "agent_frames", cJSON_CreateArray());
   cJSON_AddStringToObject(c, "current_agent_frame_id", "");
   cJSON *graph = cJSON_AddObjectToObject(c, "graph");
   t->pending_replace = (s->replace_required && !t->replaced) || t->head < 0;
@@ -822,9 +849,9 @@ static cJSON *build_commit(turn_t *t, int final) {
     cJSON *rf = cJSON_AddObjectToObject(graph, "ReplaceFull");
     cJSON *nodes = cJSON_AddArrayToObject(rf, "nodes");
     const cJSON *n;
-    if (!s->replace_required) cJSON_ArrayForEach(n, s->nodes) cJSON_AddItemToArray(nodes, cJSON_Duplicate(n, 1));
-    cJSON_ArrayForEach(n, t->done_nodes) cJSON_AddItemToArray(nodes, cJSON_Duplicate(n, 1));
-    cJSON_ArrayForEach(n, t->pending_nodes) cJSON_AddItemToArray(nodes, cJSON_Duplicate(n, 1));
+    if (!s->replace_required) cJSON_ArrayForEach(n, s->nodes) lash__json_push(nodes, cJSON_Duplicate(n, 1));
+    cJSON_ArrayForEach(n, t->done_nodes) lash__json_push(nodes, cJSON_Duplicate(n, 1));
+    cJSON_ArrayForEach(n, t->pending_nodes) lash__json_push(nodes, cJSON_Duplicate(n, 1));
     if (*t->pending_leaf) cJSON_AddStringToObject(rf, "leaf_node_id", t->pending_leaf);
     else cJSON_AddNullToObject(rf, "leaf_node_id");
   } else if (!cJSON_GetArraySize(t->pending_nodes)) {
@@ -833,32 +860,32 @@ static cJSON *build_commit(turn_t *t, int final) {
     else cJSON_AddNullToObject(u, "leaf_node_id");
   } else {
     cJSON *ap = cJSON_AddObjectToObject(graph, "Append");
-    cJSON_AddItemToObject(ap, "nodes", cJSON_Duplicate(t->pending_nodes, 1));
+    lash__json_put(ap, "nodes", cJSON_Duplicate(t->pending_nodes, 1));
     cJSON_AddStringToObject(ap, "leaf_node_id", t->pending_leaf);
   }
   cJSON *ts_obj = cJSON_AddObjectToObject(cJSON_AddObjectToObject(c, "checkpoint"), "turn_state");
   lash_usage total = s->usage;
   if (final) lash__usage_add(&total, &t->usage);
   cJSON_AddNumberToObject(ts_obj, "turn_index", (double)(s->turn_index + (final ? 1 : 0)));
-  cJSON_AddItemToObject(ts_obj, "token_usage", lash__usage_json(&total));
-  cJSON_AddItemToObject(ts_obj, "protocol_turn_options", cJSON_CreateObject());
+  lash__json_put(ts_obj, "token_usage", lash__usage_json(&total));
+  lash__json_put(ts_obj, "protocol_turn_options", cJSON_CreateObject());
   cJSON *deltas = cJSON_AddArrayToObject(c, "usage_deltas");
   if (final && lash__usage_nonzero(&t->usage)) {
     cJSON *entry = cJSON_CreateObject();
     cJSON_AddStringToObject(entry, "source", "turn");
     cJSON_AddStringToObject(entry, "model", lash__json_str(t->model, "id") ? lash__json_str(t->model, "id") : "");
-    cJSON_AddItemToObject(entry, "usage", lash__usage_json(&t->usage));
-    cJSON_AddItemToArray(deltas, entry);
+    lash__json_put(entry, "usage", lash__usage_json(&t->usage));
+    lash__json_push(deltas, entry);
   }
   cJSON_AddNullToObject(c, "turn_commit");
-  cJSON_AddItemToObject(c, "completed_queue_claims", cJSON_CreateArray());
+  lash__json_put(c, "completed_queue_claims", cJSON_CreateArray());
   cJSON *atts = cJSON_AddArrayToObject(c, "committed_attachment_ids");
   const cJSON *node;
   cJSON_ArrayForEach(node, t->pending_nodes) {
     const cJSON *part;
     cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(lash__node_message(node), "parts")) {
       const cJSON *ref = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(part, "attachment"), "reference");
-      if (lash__json_str(ref, "id")) cJSON_AddItemToArray(atts, cJSON_CreateString(lash__json_str(ref, "id")));
+      if (lash__json_str(ref, "id")) lash__json_push(atts, cJSON_CreateString(lash__json_str(ref, "id")));
     }
   }
   if (final) {
@@ -868,34 +895,45 @@ static cJSON *build_commit(turn_t *t, int final) {
       cJSON_AddStringToObject(stamp, "session_id", s->id);
       cJSON_AddStringToObject(stamp, "turn_id", t->turn_id);
       cJSON_AddStringToObject(stamp, "turn_commit_hash", hash);
-      cJSON_ReplaceItemInObjectCaseSensitive(c, "turn_commit", stamp);
+      lash__json_replace(c, "turn_commit", stamp);
     }
   }
   return c;
 }
 
-/* Send a commit to the store; 0 if it could not be started. */
-static uint32_t start_commit(turn_t *t, int final) {
+/* The commit as JSON text (a cJSON allocation), or NULL. */
+static char *commit_text(turn_t *t, int final) {
   cJSON *c = build_commit(t, final);
   char *body = cJSON_PrintUnformatted(c);
   cJSON_Delete(c);
-  if (!body) return 0;
-  char header[96];
-  int hn = snprintf(header, sizeof header, "{\"op\":\"store.commit\",\"turn\":%u,\"final\":%s}", t->no,
-                    final ? "true" : "false");
-  uint32_t op = lash__task_start_op_body(&t->task, header, (size_t)hn, body, strlen(body));
+  return body;
+}
+
+/* Send a commit to the store (body is freed); 0 if it could not be started. */
+static uint32_t send_commit(turn_t *t, int final, char *body) {
+  uint32_t op = 0;
+  if (body && !oom(t)) { /* a commit with a part lost to a failed allocation never reaches the store */
+    char header[96];
+    int hn = snprintf(header, sizeof header, "{\"op\":\"store.commit\",\"turn\":%u,\"final\":%s}", t->no,
+                      final ? "true" : "false");
+    op = lash__task_start_op_body(&t->task, header, (size_t)hn, body, strlen(body));
+  }
   cJSON_free(body);
   return op;
 }
 
-/* The pending nodes are in the store: remember them. */
+static uint32_t start_commit(turn_t *t, int final) { return send_commit(t, final, commit_text(t, final)); }
+
+/* The pending nodes are in the store: remember them. payload NULL: no store. */
 static void commit_landed(turn_t *t, const char *payload, size_t len) {
-  cJSON *r = cJSON_ParseWithLength(payload, len);
+  unsigned long failures = lash__alloc_failures();
+  cJSON *r = payload ? cJSON_ParseWithLength(payload, len) : NULL;
   const cJSON *rev = cJSON_GetObjectItemCaseSensitive(r, "head_revision");
-  t->head = cJSON_IsNumber(rev) ? rev->valuedouble : t->head + 1;
+  /* a head lost to a failed allocation is unknown (< 0): the next commit replaces the whole graph */
+  t->head = cJSON_IsNumber(rev) ? rev->valuedouble : lash__alloc_failures() != failures ? -1 : t->head + 1;
   cJSON_Delete(r);
   while (cJSON_GetArraySize(t->pending_nodes))
-    cJSON_AddItemToArray(t->done_nodes, cJSON_DetachItemFromArray(t->pending_nodes, 0));
+    lash__json_push(t->done_nodes, cJSON_DetachItemFromArray(t->pending_nodes, 0));
   snprintf(t->leaf, sizeof t->leaf, "%s", t->pending_leaf);
   t->persisted = cJSON_GetArraySize(t->msgs);
   if (t->pending_replace) t->replaced = 1;
@@ -925,78 +963,128 @@ static void prepare_final(turn_t *t) {
     lash__message_id(&t->core->rng, mid);
     cJSON *m = lash__message_new(mid, "Assistant");
     lash__message_add_part(m, lash__part_new(mid, 0, "Prose", t->final_text));
-    cJSON_AddItemToArray(t->msgs, m);
+    lash__json_push(t->msgs, m);
   }
 }
 
-/* The final commit landed (or there is no store): the session takes the turn. */
+/* Everything the session takes from the turn, made before the final commit goes
+ * out: once the store has the turn, applying it must not fail. */
+static void prepare_apply(turn_t *t) {
+  lash_session *s = t->s;
+  int n = cJSON_GetArraySize(t->msgs);
+  t->final_leaf = *t->pending_leaf ? lash__strndup(&t->core->alloc, t->pending_leaf, strlen(t->pending_leaf)) : NULL;
+  t->rendered = n ? lash__alloc(&t->core->alloc, (size_t)n * sizeof *t->rendered) : NULL;
+  if (t->rendered) memset(t->rendered, 0, (size_t)n * sizeof *t->rendered);
+  const cJSON *m = t->msgs->child;
+  for (int i = 0; t->rendered && m; i++, m = m->next) {
+    cJSON *atts = cJSON_CreateArray();
+    int refs = 0;
+    char *text = atts ? lash__render_message_text(&t->core->alloc, m, atts, &refs) : NULL;
+    cJSON_Delete(atts);
+    if (refs) { lash__free(&t->core->alloc, text); text = NULL; }
+    t->rendered[t->nrendered++] = text;
+  }
+  lash__session_cache_reserve(t->core, s, (size_t)cJSON_GetArraySize(s->messages) + (size_t)n);
+  if (lash__usage_nonzero(&t->usage)) {
+    cJSON *entry = t->ledger_entry = cJSON_CreateObject();
+    cJSON_AddStringToObject(entry, "source", "turn");
+    cJSON_AddStringToObject(entry, "model", lash__json_str(t->model, "id") ? lash__json_str(t->model, "id") : "");
+    lash__json_put(entry, "usage", lash__usage_json(&t->usage));
+  }
+}
+
+/* The final commit landed (or there is no store): the session takes the turn,
+ * from what prepare_apply made (nothing here allocates but the host mirror's
+ * notices, which turn the mirror off when they fail). */
 static void apply_to_session(turn_t *t) {
   lash_session *s = t->s;
-  if (t->replaced && s->replace_required) { cJSON_Delete(s->nodes); s->nodes = cJSON_CreateArray(); }
-  while (cJSON_GetArraySize(t->done_nodes)) cJSON_AddItemToArray(s->nodes, cJSON_DetachItemFromArray(t->done_nodes, 0));
+  if (t->replaced && s->replace_required)
+    while (s->nodes->child) cJSON_Delete(cJSON_DetachItemViaPointer(s->nodes, s->nodes->child));
+  while (t->done_nodes->child) lash__json_push(s->nodes, cJSON_DetachItemViaPointer(t->done_nodes, t->done_nodes->child));
   lash__free(&t->core->alloc, s->leaf);
-  s->leaf = *t->leaf ? lash__strndup(&t->core->alloc, t->leaf, strlen(t->leaf)) : NULL;
+  s->leaf = t->final_leaf;
+  t->final_leaf = NULL;
   if (s->has_store) s->head_revision = t->head;
   if (t->replaced) s->replace_required = 0;
   size_t count = (size_t)cJSON_GetArraySize(s->messages); /* once: cJSON counts by walking */
-  while (cJSON_GetArraySize(t->msgs)) {
-    cJSON *m = cJSON_DetachItemFromArray(t->msgs, 0);
-    cJSON *atts = cJSON_CreateArray();
-    int refs = 0;
-    char *owned = lash__render_message_text(&t->core->alloc, m, atts, &refs);
-    cJSON_Delete(atts);
-    if (refs) { lash__free(&t->core->alloc, owned); owned = NULL; }
+  for (int i = 0; t->msgs->child; i++) {
+    cJSON *m = cJSON_DetachItemViaPointer(t->msgs, t->msgs->child);
+    char *text = i < t->nrendered ? t->rendered[i] : NULL;
+    if (i < t->nrendered) t->rendered[i] = NULL;
     /* keep the cache aligned with messages: one entry per committed message */
-    while (s->nrendered < count) lash__session_cache_push(t->core, s, NULL);
-    lash__session_cache_push(t->core, s, owned);
-    cJSON_AddItemToArray(s->messages, m);
+    lash__session_cache_push(t->core, s, count, text);
+    lash__json_push(s->messages, m);
     count++;
   }
   s->turn_index++;
   lash__usage_add(&s->usage, &t->usage);
-  if (lash__usage_nonzero(&t->usage)) {
-    cJSON *entry = cJSON_CreateObject();
-    cJSON_AddStringToObject(entry, "source", "turn");
-    cJSON_AddStringToObject(entry, "model", lash__json_str(t->model, "id") ? lash__json_str(t->model, "id") : "");
-    cJSON_AddItemToObject(entry, "usage", lash__usage_json(&t->usage));
-    cJSON_AddItemToArray(s->ledger, entry);
-  }
+  if (t->ledger_entry) lash__json_push(s->ledger, t->ledger_entry);
+  t->ledger_entry = NULL;
 }
 
-static void report(turn_t *t) {
+/* The turn.done message, made before the final commit goes out (its state is the
+ * session's once the commit lands); send_report closes it with the head revision. */
+static void prepare_report(turn_t *t) {
   lash_session *s = t->s;
   const char *text = t->final_text ? t->final_text : "";
+  lash_usage total = s->usage;
+  if (t->commit) lash__usage_add(&total, &t->usage);
   cJSON *res = cJSON_CreateObject();
   cJSON *state = cJSON_AddObjectToObject(res, "state");
   cJSON_AddStringToObject(state, "session_id", s->id);
-  cJSON_AddItemToObject(state, "policy", cJSON_Duplicate(s->policy, 1));
-  cJSON_AddItemToObject(state, "agent_frames", cJSON_CreateArray());
-  cJSON_AddNumberToObject(state, "turn_index", (double)s->turn_index);
-  cJSON_AddItemToObject(state, "token_usage", lash__usage_json(&s->usage));
-  cJSON_AddItemToObject(state, "protocol_turn_options", cJSON_CreateObject());
-  cJSON_AddItemToObject(res, "outcome", t->outcome);
+  lash__json_put(state, "policy", cJSON_Duplicate(s->policy, 1));
+  lash__json_put(state, "agent_frames", cJSON_CreateArray());
+  cJSON_AddNumberToObject(state, "turn_index", (double)(s->turn_index + (t->commit ? 1 : 0)));
+  lash__json_put(state, "token_usage", lash__usage_json(&total));
+  lash__json_put(state, "protocol_turn_options", cJSON_CreateObject());
+  lash__json_put(res, "outcome", t->outcome);
   t->outcome = NULL;
   cJSON *ao = cJSON_AddObjectToObject(res, "assistant_output");
   cJSON_AddStringToObject(ao, "safe_text", text);
   cJSON_AddStringToObject(ao, "raw_text", text);
   cJSON_AddStringToObject(ao, "state", *text ? "usable" : "empty_output");
-  cJSON_AddItemToObject(res, "usage", lash__usage_json(&t->usage));
-  cJSON_AddItemToObject(res, "children_usage", cJSON_CreateArray());
-  cJSON_AddItemToObject(res, "tool_calls", t->tool_records);
+  lash__json_put(res, "usage", lash__usage_json(&t->usage));
+  lash__json_put(res, "children_usage", cJSON_CreateArray());
+  lash__json_put(res, "tool_calls", t->tool_records);
   t->tool_records = NULL;
   cJSON *ex = cJSON_AddObjectToObject(res, "execution");
   cJSON_AddBoolToObject(ex, "had_tool_calls", t->had_tools);
   cJSON_AddFalseToObject(ex, "had_code_execution");
-  cJSON_AddItemToObject(res, "errors", t->errors);
+  lash__json_put(res, "errors", t->errors);
   t->errors = NULL;
-  cJSON *done = cJSON_CreateObject();
-  cJSON_AddItemToObject(done, "result", res);
-  if (s->head_revision >= 0) cJSON_AddNumberToObject(done, "head_revision", s->head_revision);
-  notify(t, "turn.done", "done", done);
+  char *json = cJSON_PrintUnformatted(res);
+  cJSON_Delete(res);
+  lash_buf *b = &t->done_msg;
+  lash__buf_free(b);
+  lash__buf_init(b, &t->core->alloc);
+  lash__buf_printf(b, "{\"op\":\"turn.done\",\"turn\":%u,\"done\":{\"result\":", t->no);
+  if (json) lash__buf_puts(b, json);
+  else b->oom = 1;
+  lash__buf_reserve(b, 48); /* ,"head_revision":<n>}} */
+  cJSON_free(json);
+}
+
+static void send_report(turn_t *t) {
+  lash_buf *b = &t->done_msg;
+  if (t->s->head_revision >= 0) lash__buf_printf(b, ",\"head_revision\":%.17g}}", t->s->head_revision);
+  else lash__buf_puts(b, "}}");
+  if (b->data && !b->oom) {
+    lash__sched_notify(&t->core->sched, b->data, b->len);
+    t->reported = 1;
+  }
+  lash__buf_free(b);
+}
+
+/* A turn that ends in an error commits nothing more. What its progress commits
+ * put in the store stays there, off the session's active path; the session takes
+ * the store's head so that its next commit is not refused as stale. */
+static void abandon(turn_t *t) {
+  if (t->s->has_store && t->persisted) t->s->head_revision = t->head;
 }
 
 /* A final commit the store refused: the turn fails, the session keeps its state. */
 static void report_commit_failure(turn_t *t, const char *payload, size_t len) {
+  abandon(t);
   cJSON *r = cJSON_ParseWithLength(payload, len);
   const char *m = lash__json_str(r, "message");
   lash_buf b;
@@ -1011,8 +1099,8 @@ static void report_commit_failure(turn_t *t, const char *payload, size_t len) {
   lash__buf_free(&b);
   cJSON_Delete(r);
   cJSON *done = cJSON_CreateObject();
-  cJSON_AddItemToObject(done, "error", err);
-  notify(t, "turn.done", "done", done);
+  lash__json_put(done, "error", err);
+  t->reported = notify(t, "turn.done", "done", done);
 }
 
 /* ---- the task ------------------------------------------------------------ */
@@ -1033,7 +1121,7 @@ static void http_delta(void *ud, const char *kind, const char *text, size_t len)
                    t->no, id, prose ? t->stream_corr : corr, prose ? "assistant_prose_delta" : "reasoning_delta");
   lash__buf_json_string(&b, text, len);
   lash__buf_puts(&b, "}}");
-  if (!b.oom && b.data) lash__sched_notify(&t->core->sched, b.data, b.len);
+  if (!b.oom && b.data && !oom(t)) lash__sched_notify(&t->core->sched, b.data, b.len);
   lash__buf_free(&b);
 }
 
@@ -1062,7 +1150,8 @@ static int send_http(turn_t *t, lash_task *task) {
   lash_err e = {0};
   lash__uuid4(&t->core->rng, t->stream_corr);
   lash_http_events ev = {http_delta, http_retry, t};
-  t->http = lash__http_start(&t->core->alloc, task, t->no, t->http_cfg, t->http_req, &ev, &e);
+  /* a request with a part lost to a failed allocation is not sent */
+  t->http = oom(t) ? NULL : lash__http_start(&t->core->alloc, task, t->no, t->http_cfg, t->http_req, &ev, &e);
   cJSON_Delete(t->http_req);
   t->http_req = NULL;
   if (t->http) return T_LLM_WAIT;
@@ -1076,7 +1165,7 @@ static int send_http(turn_t *t, lash_task *task) {
 static int start_http(turn_t *t, lash_task *task) {
   size_t len;
   char *text = project_request(t, 1, &len);
-  t->http_req = text ? cJSON_ParseWithLength(text, len) : NULL;
+  t->http_req = text && !oom(t) ? cJSON_ParseWithLength(text, len) : NULL;
   lash__free(&t->core->alloc, text);
   if (!t->http_req) return http_failed(t, "out of memory");
   cJSON *atts = cJSON_GetObjectItemCaseSensitive(t->http_req, "attachments");
@@ -1094,7 +1183,7 @@ static int start_http(turn_t *t, lash_task *task) {
     lash__buf_printf(&b, "{\"op\":\"attachment.get\",\"turn\":%u,\"id\":", t->no);
     lash__buf_json_string(&b, id, strlen(id));
     lash__buf_puts(&b, "}");
-    t->att_ops[i] = b.data ? lash__task_start_op(task, b.data, b.len) : 0;
+    t->att_ops[i] = b.data && !b.oom && !oom(t) ? lash__task_start_op(task, b.data, b.len) : 0;
     lash__buf_free(&b);
     if (!t->att_ops[i]) return http_failed(t, "could not read an image attachment");
     need = 1;
@@ -1122,8 +1211,8 @@ static int http_attachments(turn_t *t, lash_task *task) {
     cJSON *data = cJSON_DetachItemFromObjectCaseSensitive(r, "data");
     if (!mime || !cJSON_IsString(data)) problem = "could not read an image attachment from the attachment store";
     else {
-      cJSON_ReplaceItemInObjectCaseSensitive(att, "mime", cJSON_CreateString(mime));
-      cJSON_ReplaceItemInObjectCaseSensitive(att, "data", data);
+      lash__json_replace(att, "mime", cJSON_CreateString(mime));
+      lash__json_replace(att, "data", data);
       data = NULL;
     }
     cJSON_Delete(data);
@@ -1140,8 +1229,7 @@ static int http_attachments(turn_t *t, lash_task *task) {
   return send_http(t, task);
 }
 
-static int turn_resume(lash_task *task) {
-  turn_t *t = (turn_t *)task;
+static int turn_step(turn_t *t, lash_task *task) {
   for (;;) {
     switch (t->state) {
       case T_INPUT: {
@@ -1169,7 +1257,7 @@ static int turn_resume(lash_task *task) {
           const char *label = lash__json_str(img, "label");
           lash__buf_json_string(&b, label, strlen(label));
           lash__buf_puts(&b, "}");
-          t->op = b.data ? lash__task_start_op(task, b.data, b.len) : 0;
+          t->op = b.data && !b.oom && !oom(t) ? lash__task_start_op(task, b.data, b.len) : 0;
           lash__buf_free(&b);
           if (!t->op) { emit_error(t, "invalid_input", NULL, NULL, "could not store image attachment"); finish_stopped(t, "invalid_input"); t->commit = 0; t->state = T_DONE; break; }
         }
@@ -1190,10 +1278,10 @@ static int turn_resume(lash_task *task) {
         }
         cJSON_DeleteItemFromObjectCaseSensitive(img, "label");
         cJSON *att = cJSON_CreateObject();
-        cJSON_AddItemToObject(att, "reference", ref);
+        lash__json_put(att, "reference", ref);
         cJSON *prune = cJSON_DetachItemFromObjectCaseSensitive(img, "prune_state");
-        cJSON_AddItemToObject(img, "attachment", att);
-        cJSON_AddItemToObject(img, "prune_state", prune);
+        lash__json_put(img, "attachment", att);
+        lash__json_put(img, "prune_state", prune);
         break;
       }
       case T_LLM_START: {
@@ -1219,7 +1307,7 @@ static int turn_resume(lash_task *task) {
                      : snprintf(header, sizeof header, "{\"op\":\"llm.call\",\"turn\":%u}", t->no);
         size_t blen;
         char *body = project_request(t, 0, &blen);
-        t->op = body ? lash__task_start_op_body(task, header, (size_t)hn, body, blen) : 0;
+        t->op = body && !oom(t) ? lash__task_start_op_body(task, header, (size_t)hn, body, blen) : 0;
         lash__free(&t->core->alloc, body);
         if (!t->op) { emit_error(t, "llm_provider", NULL, NULL, "LLM error: too many operations in flight"); finish_stopped(t, "provider_error"); t->state = T_DONE; break; }
         t->state = T_LLM_WAIT;
@@ -1268,20 +1356,33 @@ static int turn_resume(lash_task *task) {
         t->state = tools_finished(t);
         break;
       }
-      case T_DONE:
+      case T_DONE: {
         prepare_final(t);
-        if (!t->commit) { report(t); return LASH_TASK_DONE; }
+        if (!t->commit) {
+          prepare_report(t);
+          if (!oom(t)) send_report(t);
+          return LASH_TASK_DONE;
+        }
+        /* the final commit, and all the session and the host take from it once it lands */
+        char *body = t->s->has_store ? commit_text(t, 1) : NULL;
+        if (!t->s->has_store) make_pending_nodes(t); /* node records for the in-memory graph */
+        prepare_apply(t);
+        prepare_report(t);
+        if (oom(t)) { /* nothing of it goes out */
+          cJSON_free(body);
+          return LASH_TASK_DONE;
+        }
         if (t->s->has_store) {
-          t->op = start_commit(t, 1);
+          t->op = send_commit(t, 1, body);
           if (t->op) { t->state = T_COMMIT_WAIT; return LASH_TASK_PARKED; }
           report_commit_failure(t, "{\"message\":\"could not start the commit\"}", 41);
           return LASH_TASK_DONE;
         }
-        make_pending_nodes(t); /* node records for the in-memory graph */
-        commit_landed(t, "{}", 2);
+        commit_landed(t, NULL, 0);
         apply_to_session(t);
-        report(t);
+        send_report(t);
         return LASH_TASK_DONE;
+      }
       case T_COMMIT_WAIT: {
         int st;
         char *payload = NULL;
@@ -1291,7 +1392,7 @@ static int turn_resume(lash_task *task) {
         if (st == LASH_OP_OK) {
           commit_landed(t, payload, len);
           apply_to_session(t);
-          report(t);
+          send_report(t);
         } else {
           report_commit_failure(t, payload, len);
         }
@@ -1300,6 +1401,23 @@ static int turn_resume(lash_task *task) {
       }
     }
   }
+}
+
+static int turn_resume(lash_task *task) {
+  turn_t *t = (turn_t *)task;
+  t->failures = lash__alloc_failures(); /* failures before this step were not the turn's */
+  int r = turn_step(t, task);
+  if (t->reported || !oom(t)) return r;
+  /* out of memory: the turn stops with an error written without allocating; its
+   * ops in flight are cancelled as the task ends */
+  abandon(t);
+  char msg[128];
+  int n = snprintf(msg, sizeof msg,
+                   "{\"op\":\"turn.done\",\"turn\":%u,\"done\":{\"error\":{\"code\":\"OutOfMemory\",\"message\":\"out of memory\"}}}",
+                   t->no);
+  lash__sched_notify(&t->core->sched, msg, (size_t)n);
+  t->reported = 1;
+  return LASH_TASK_DONE;
 }
 
 static void turn_destroy(lash_task *task) {
@@ -1324,6 +1442,11 @@ static void turn_destroy(lash_task *task) {
   lash__free(a, t->system_prompt);
   lash__free(a, t->system_json);
   lash__free(a, t->final_text);
+  lash__buf_free(&t->done_msg);
+  for (int i = 0; i < t->nrendered; i++) lash__free(a, t->rendered[i]);
+  lash__free(a, t->rendered);
+  lash__free(a, t->final_leaf);
+  cJSON_Delete(t->ledger_entry);
   lash__free(a, t);
 }
 
@@ -1349,11 +1472,11 @@ static cJSON *tool_specs(lash_core *c) {
     cJSON *b = cJSON_CreateObject();
     cJSON_AddStringToObject(b, "name", "batch");
     cJSON_AddStringToObject(b, "description", "Execute up to 25 independent tool calls concurrently. Calls start in parallel; ordering is not guaranteed. Calls past index 25 are rejected.");
-    cJSON_AddItemToObject(b, "input_schema", cJSON_Parse(batch_schema));
-    cJSON_AddItemToObject(b, "output_schema", cJSON_Parse(batch_out));
-    cJSON_AddItemToObject(b, "input_schema_projections", cJSON_CreateArray());
-    cJSON_AddItemToObject(b, "output_schema_projections", cJSON_CreateArray());
-    cJSON_AddItemToArray(specs, b);
+    lash__json_put(b, "input_schema", cJSON_Parse(batch_schema));
+    lash__json_put(b, "output_schema", cJSON_Parse(batch_out));
+    lash__json_put(b, "input_schema_projections", cJSON_CreateArray());
+    lash__json_put(b, "output_schema_projections", cJSON_CreateArray());
+    lash__json_push(specs, b);
   }
   const cJSON *tool;
   cJSON_ArrayForEach(tool, cJSON_GetObjectItemCaseSensitive(c->config, "tools")) {
@@ -1362,11 +1485,11 @@ static cJSON *tool_specs(lash_core *c) {
     cJSON_AddStringToObject(s, "description", lash__json_str(tool, "description") ? lash__json_str(tool, "description") : "");
     const cJSON *in = cJSON_GetObjectItemCaseSensitive(tool, "input_schema");
     const cJSON *out = cJSON_GetObjectItemCaseSensitive(tool, "output_schema");
-    cJSON_AddItemToObject(s, "input_schema", cJSON_IsObject(in) ? cJSON_Duplicate(in, 1) : cJSON_Parse("{\"type\":\"object\"}"));
-    cJSON_AddItemToObject(s, "output_schema", cJSON_IsObject(out) ? cJSON_Duplicate(out, 1) : cJSON_CreateObject());
-    cJSON_AddItemToObject(s, "input_schema_projections", cJSON_CreateArray());
-    cJSON_AddItemToObject(s, "output_schema_projections", cJSON_CreateArray());
-    cJSON_AddItemToArray(specs, s);
+    lash__json_put(s, "input_schema", cJSON_IsObject(in) ? cJSON_Duplicate(in, 1) : cJSON_Parse("{\"type\":\"object\"}"));
+    lash__json_put(s, "output_schema", cJSON_IsObject(out) ? cJSON_Duplicate(out, 1) : cJSON_CreateObject());
+    lash__json_put(s, "input_schema_projections", cJSON_CreateArray());
+    lash__json_put(s, "output_schema_projections", cJSON_CreateArray());
+    lash__json_push(specs, s);
   }
   return specs;
 }
@@ -1410,6 +1533,7 @@ int lash__turn_start(lash_core *c, const cJSON *req, uint32_t *turn_no, lash_err
   const cJSON *http = cJSON_GetObjectItemCaseSensitive(req, "provider_http");
   if (!lash__json_is_nullish(http) && (rc = lash__http_config_check(http, e))) return rc;
 
+  unsigned long failures = lash__alloc_failures();
   turn_t *t = lash__alloc(&c->alloc, sizeof *t);
   if (!t) return lash__err(e, LASH_E_NOMEM, NULL, NULL);
   memset(t, 0, sizeof *t);
@@ -1417,6 +1541,7 @@ int lash__turn_start(lash_core *c, const cJSON *req, uint32_t *turn_no, lash_err
   t->task.destroy = turn_destroy;
   t->core = c;
   t->s = s;
+  s->running++; /* from here, so that turn_destroy's decrement balances on every path */
   t->no = ++c->next_turn;
   t->commit = 1;
   t->input = cJSON_Duplicate(input, 1);
@@ -1430,9 +1555,17 @@ int lash__turn_start(lash_core *c, const cJSON *req, uint32_t *turn_no, lash_err
   t->done_nodes = cJSON_CreateArray();
   t->head = s->head_revision;
   snprintf(t->leaf, sizeof t->leaf, "%s", s->leaf ? s->leaf : "");
-  if (!c->tool_specs) { /* depends on the config only */
-    c->tool_specs = tool_specs(c);
-    c->tools_json = c->tool_specs ? cJSON_PrintUnformatted(c->tool_specs) : NULL;
+  if (!c->tool_specs) { /* depends on the config only; kept only whole (a spec short of a
+                         * field would fail every later turn) */
+    unsigned long before = lash__alloc_failures();
+    cJSON *specs = tool_specs(c);
+    char *json = specs && lash__alloc_failures() == before ? cJSON_PrintUnformatted(specs) : NULL;
+    if (json) {
+      c->tool_specs = specs;
+      c->tools_json = json;
+    } else {
+      cJSON_Delete(specs);
+    }
   }
   t->tool_specs = c->tool_specs;
   t->tools_json = c->tools_json;
@@ -1468,24 +1601,32 @@ int lash__turn_start(lash_core *c, const cJSON *req, uint32_t *turn_no, lash_err
     if (t->system_prompt[strspn(t->system_prompt, " \n\t\r")]) { /* the prompt itself, no "Runtime note:" */
       cJSON *sys = cJSON_CreateObject();
       cJSON_AddStringToObject(sys, "role", "System");
-      cJSON_AddItemToArray(cJSON_AddArrayToObject(sys, "blocks"), lash__text_block(t->system_prompt));
+      lash__json_push(cJSON_AddArrayToObject(sys, "blocks"), lash__text_block(t->system_prompt));
       char *text = cJSON_PrintUnformatted(sys);
       t->system_json = text ? lash__strndup(&c->alloc, text, strlen(text)) : NULL;
       cJSON_free(text);
       cJSON_Delete(sys);
     }
-    if (!turn_layer) {
-      s->system_prompt = lash__strndup(&c->alloc, t->system_prompt, strlen(t->system_prompt));
-      s->system_json = t->system_json ? lash__strndup(&c->alloc, t->system_json, strlen(t->system_json)) : NULL;
+    if (!turn_layer && lash__alloc_failures() == failures) { /* later turns reuse it: cached only whole */
+      char *sp = lash__strndup(&c->alloc, t->system_prompt, strlen(t->system_prompt));
+      char *sj = t->system_json ? lash__strndup(&c->alloc, t->system_json, strlen(t->system_json)) : NULL;
+      if (sp && (sj || !t->system_json)) {
+        lash__free(&c->alloc, s->system_json);
+        s->system_prompt = sp;
+        s->system_json = sj;
+      } else {
+        lash__free(&c->alloc, sp);
+        lash__free(&c->alloc, sj);
+      }
     }
   }
-  /* every copy made above (a lost provider_http copy must not fall back to the host's llm.call) */
+  /* every copy made above (a lost provider_http copy must not fall back to the host's
+   * llm.call), whole: cJSON drops a field it could not allocate without a word */
   if (!t->input || !t->blob_ids || !t->model || !t->msgs || !t->errors || !t->tool_records || !t->done_nodes ||
-      !t->tool_specs || (!lash__json_is_nullish(http) && !t->http_cfg)) {
+      !t->tool_specs || (!lash__json_is_nullish(http) && !t->http_cfg) || lash__alloc_failures() != failures) {
     turn_destroy(&t->task);
     return lash__err(e, LASH_E_NOMEM, NULL, NULL);
   }
-  s->running++;
   t->state = T_INPUT;
   lash__sched_spawn(&c->sched, &t->task);
   *turn_no = t->no;

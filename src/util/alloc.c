@@ -5,12 +5,20 @@
 
 #include "cJSON.h"
 
+static unsigned long g_failures; /* see lash__alloc_failures */
+
+unsigned long lash__alloc_failures(void) { return g_failures; }
+
 void *lash__alloc(const lash_allocator *a, size_t n) {
-  return (a && a->alloc) ? a->alloc(n, a->ud) : malloc(n);
+  void *p = (a && a->alloc) ? a->alloc(n, a->ud) : malloc(n);
+  if (!p && n) g_failures++;
+  return p;
 }
 
 void *lash__realloc(const lash_allocator *a, void *p, size_t n) {
-  return (a && a->realloc) ? a->realloc(p, n, a->ud) : realloc(p, n);
+  void *q = (a && a->realloc) ? a->realloc(p, n, a->ud) : realloc(p, n);
+  if (!q && n) g_failures++;
+  return q;
 }
 
 void lash__free(const lash_allocator *a, void *p) {

@@ -31,6 +31,8 @@ static int reserve(lash_buf *b, size_t extra) {
   return 1;
 }
 
+int lash__buf_reserve(lash_buf *b, size_t extra) { return reserve(b, extra); }
+
 int lash__buf_append(lash_buf *b, const char *s, size_t n) {
   if (!reserve(b, n)) return 0;
   if (n) memcpy(b->data + b->len, s, n);

@@ -13,6 +13,8 @@ typedef struct lash_buf {
 
 void lash__buf_init(lash_buf *b, const lash_allocator *a);
 void lash__buf_free(lash_buf *b);
+/* Room for extra more bytes (and the NUL), so appends that fit need no allocation. */
+int lash__buf_reserve(lash_buf *b, size_t extra);
 int lash__buf_append(lash_buf *b, const char *s, size_t n);
 int lash__buf_puts(lash_buf *b, const char *s);
 int lash__buf_printf(lash_buf *b, const char *fmt, ...);

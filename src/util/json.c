@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/alloc.h"
+
 int lash__err(lash_err *e, int code, const char *argument, const char *fmt, ...) {
   if (!e) return code;
   e->code = code;
@@ -63,7 +65,12 @@ cJSON *lash__json_parse(const char *bytes, size_t len, size_t max_bytes, const c
     return NULL;
   }
   const char *end = NULL;
+  unsigned long failures = lash__alloc_failures();
   cJSON *v = cJSON_ParseWithLengthOpts(bytes, len, &end, 0);
+  if (!v && lash__alloc_failures() != failures) { /* cJSON reports a failed allocation as a syntax error */
+    lash__err(e, LASH_E_NOMEM, NULL, NULL);
+    return NULL;
+  }
   if (!v) {
     size_t at = end ? (size_t)(end - bytes) : 0;
     lash__err(e, LASH_E_INVALID_ARGUMENT, argument, "malformed JSON at byte %zu", at);
@@ -82,6 +89,30 @@ cJSON *lash__json_parse(const char *bytes, size_t len, size_t max_bytes, const c
 }
 
 int lash__json_is_nullish(const cJSON *v) { return !v || cJSON_IsNull(v); }
+
+int lash__json_put(cJSON *obj, const char *key, cJSON *item) {
+  if (cJSON_AddItemToObject(obj, key, item)) return 1;
+  cJSON_Delete(item);
+  return 0;
+}
+
+int lash__json_push(cJSON *arr, cJSON *item) {
+  if (cJSON_AddItemToArray(arr, item)) return 1;
+  cJSON_Delete(item);
+  return 0;
+}
+
+int lash__json_replace(cJSON *obj, const char *key, cJSON *item) {
+  cJSON *old = cJSON_GetObjectItemCaseSensitive(obj, key);
+  char *k = old && item ? cJSON_malloc(strlen(key) + 1) : NULL;
+  if (!k) { cJSON_Delete(item); return 0; }
+  /* the key is copied first: cJSON 1.7's replace would link the item with a NULL key */
+  strcpy(k, key);
+  if (!(item->type & cJSON_StringIsConst)) cJSON_free(item->string);
+  item->string = k;
+  item->type &= ~cJSON_StringIsConst;
+  return cJSON_ReplaceItemViaPointer(obj, old, item);
+}
 
 const char *lash__json_str(const cJSON *obj, const char *key) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);

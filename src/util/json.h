@@ -42,4 +42,10 @@ const char *lash__json_str(const cJSON *obj, const char *key);
 double lash__json_num(const cJSON *obj, const char *key, double dflt);
 /* Is v a JSON null or absent? */
 int lash__json_is_nullish(const cJSON *v);
+/* cJSON_AddItemToObject / AddItemToArray / ReplaceItemInObjectCaseSensitive that
+ * always take item: what they cannot link (NULL parent, failed key copy, no such
+ * key to replace) is deleted, not leaked. 1 if linked. */
+int lash__json_put(cJSON *obj, const char *key, cJSON *item);
+int lash__json_push(cJSON *arr, cJSON *item);
+int lash__json_replace(cJSON *obj, const char *key, cJSON *item);
 #endif
