@@ -208,7 +208,96 @@ export class InMemoryLiveReplayStore implements Tiered {
   readonly ttlMs: number;
 }
 
-export type TraceSink = ((record: object) => void) | { append(record: object): void };
+/** TraceContext (lash-trace): the builder's base context, overlaid field by field by each record's own. */
+export interface TraceContext {
+  run_id?: string;
+  experiment_id?: string;
+  candidate_id?: string;
+  candidate_parent_id?: string;
+  example_id?: string;
+  split?: string;
+  session_id?: string;
+  turn_id?: string;
+  graph_node_id?: string;
+  parent_graph_node_id?: string;
+  turn_index?: number;
+  protocol_iteration?: number;
+  effect_id?: string;
+  llm_call_id?: string;
+  metadata?: { [key: string]: unknown };
+}
+
+export interface TraceTokenUsage { input_tokens: number; output_tokens: number; cached_input_tokens: number; reasoning_tokens: number }
+
+export type TraceContentBlock =
+  | { kind: 'text'; text: string; cache_breakpoint?: true }
+  | { kind: 'image'; attachment_idx: number }
+  | { kind: 'tool_call'; call_id: string | null; tool_name: string; input_json: unknown; item_id: string | null; has_signature: boolean }
+  | { kind: 'tool_result'; call_id: string | null; tool_name: string | null; content: string }
+  | { kind: 'reasoning'; text: string; item_id: string | null; summary: string[]; has_encrypted: boolean; redacted: boolean };
+
+/** The neutral model request (never a provider's HTTP body or headers). */
+export interface TraceLlmRequest {
+  model: string;
+  model_variant?: string;
+  messages: { role: 'system' | 'user' | 'assistant'; blocks: TraceContentBlock[] }[];
+  attachments?: { mime: string; filename?: string; bytes_sha256?: string; bytes_len?: number }[];
+  tools?: { name: string; description: string; input_schema: unknown; output_schema: unknown }[];
+  tool_choice: 'auto' | 'none' | 'required';
+  output_spec?: unknown;
+  stream: boolean;
+}
+
+export interface TraceStreamSummary {
+  first_visible_token_latency_ms: number | null;
+  stream_duration_ms: number | null;
+  text_delta_count: number;
+  visible_chunk_count: number;
+  avg_visible_chunk_chars: number | null;
+  max_visible_chunk_chars: number | null;
+}
+
+/** The standard-level events a standard turn emits (docs/tracing.md). */
+export type TraceEvent =
+  | { type: 'turn_started'; metadata?: { input_item_count?: number; [key: string]: unknown } }
+  | { type: 'prompt_built'; prompt_hash: string; prompt_chars: number; components?: { id: string; kind: string; hash: string; chars?: number }[] }
+  | { type: 'llm_call_started'; request: TraceLlmRequest }
+  | {
+      type: 'llm_call_completed';
+      response: { text: string; duration_ms: number; terminal_reason?: string; parts?: unknown[] };
+      usage?: TraceTokenUsage;
+      provider_usage?: unknown;
+      stream_summary?: TraceStreamSummary;
+    }
+  | {
+      type: 'llm_call_failed';
+      error: { message: string; retryable: boolean; terminal_reason?: string; code?: string; raw?: string };
+      stream_summary?: TraceStreamSummary;
+    }
+  | { type: 'tool_call_started'; call_id: string | null; name: string; args: unknown }
+  | {
+      type: 'tool_call_completed';
+      call_id: string | null;
+      name: string;
+      args: unknown;
+      output: { outcome: { status: 'success' | 'failure' | 'cancelled'; payload: unknown }; control?: unknown };
+      duration_ms: number;
+    }
+  | { type: 'turn_completed'; status: 'completed' | 'failed'; done_reason: string; agent_frame_switch?: { frame_id: string } };
+
+/** lash-trace TraceRecord, schema version 2: the envelope with the event's fields flattened in. */
+export type TraceRecord = {
+  schema_version: 2;
+  /** uuid v4 */
+  id: string;
+  /** RFC 3339, UTC ("+00:00") */
+  timestamp: string;
+  context: TraceContext;
+} & TraceEvent;
+
+/** Receives every TraceRecord; a throw or a rejected promise is ignored (never fails a turn). */
+export type TraceSink = ((record: TraceRecord) => void | Promise<void>) | { append(record: TraceRecord): void | Promise<void> };
+export type LashlangExecutionSink = ((record: object) => void) | { append(record: object): void };
 
 export interface ProcessWorkDriver {
   processRegistry: Tiered;
@@ -231,7 +320,7 @@ export interface CoreBuilder<C> {
   configurePlugins(fn: (stack: PluginFactory[]) => void): this;
   traceSink(sink: TraceSink): this;
   traceLevel(level: 'standard' | 'extended'): this;
-  traceContext(ctx: object): this;
+  traceContext(ctx: TraceContext): this;
   termination(policy: TerminationPolicy): this;
   residency(r: 'keep_all' | 'active_path_only'): this;
   liveReplayStore(s: Tiered): this;
@@ -256,7 +345,7 @@ export interface RlmCoreBuilder extends CoreBuilder<RlmCore> {
   lashlangArtifactStores(s: Tiered): this;
   rlmProtocolConfig(cfg: object): this;
   projectionResolver(r: ((ref: unknown) => unknown) | { resolve(ref: unknown): unknown }): this;
-  lashlangExecutionSink(sink: TraceSink): this;
+  lashlangExecutionSink(sink: LashlangExecutionSink): this;
 }
 
 // ---- sessions and turns -------------------------------------------------

@@ -88,6 +88,18 @@ export function attachCoreHost(instance, live) {
   instance.onNotify('history.push', (msg) => { mirrorOf(host, msg.session).history.push(utf8.decode(msg.body)); });
 
   instance.onNotify('activity', (msg) => turns.get(msg.turn)?.activity(msg.activity));
+  // TraceRecords (only sent when the core was built with a sink). lash logs a failed
+  // append and carries on: a sink that throws or rejects never fails the turn.
+  const traceSink = live.trace?.sink;
+  if (traceSink) {
+    const append = typeof traceSink === 'function' ? (r) => traceSink(r) : (r) => traceSink.append(r);
+    instance.onNotify('trace', (msg) => {
+      try {
+        const p = append(msg.record);
+        if (p && typeof p.then === 'function') p.then(undefined, () => {});
+      } catch { /* ignored, as lash ignores a failed append */ }
+    });
+  }
   instance.onNotify('turn.done', (msg) => {
     const run = turns.get(msg.turn);
     if (!run) return;

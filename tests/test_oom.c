@@ -86,6 +86,7 @@ typedef struct {
   const char *call;      /* the model's tool call (before any tool result) */
   int turns;             /* the turn index the view should show */
   const char *http;      /* the turn's provider_http, or NULL (the host's llm.call) */
+  int traced;            /* the core is built with a trace sink (TraceRecords go out) */
   pend_t p[MAXP];
   int n;
   char *mirror[MAXM]; /* the host's copy of the committed renderings */
@@ -282,6 +283,12 @@ static void call(void *ud, uint32_t op, const char *msg, size_t len, const char 
     } else if (!strcmp(kind, "cancel")) { /* an op the core abandoned: nothing to answer */
       uint32_t id = (uint32_t)cJSON_GetObjectItemCaseSensitive(m, "id")->valuedouble;
       for (int i = 0; i < h->n; i++) if (h->p[i].id == id) { drop(h, i); break; }
+    } else if (!strcmp(kind, "trace")) { /* a TraceRecord goes out whole or not at all */
+      const cJSON *r = obj(m, "record");
+      const cJSON *v = r ? cJSON_GetObjectItemCaseSensitive(r, "schema_version") : NULL;
+      if (!cJSON_IsNumber(v) || v->valuedouble != 2 || !str(r, "id") || !str(r, "timestamp") || !str(r, "type") ||
+          !str(obj(r, "context"), "session_id") || !str(obj(r, "context"), "run_id"))
+        BAD("malformed trace record", msg);
     } else if (!strcmp(kind, "history.reset")) {
       for (int i = 0; i < h->nmirror; i++) free(h->mirror[i]);
       h->nmirror = 0;
@@ -539,7 +546,11 @@ static int new_core(host_t *h, const lash_host *host) {
     B.armed = 0;
     h->core = lash_core_new(host, &BUDGET);
   }
-  return API(lash_core_build, CFG);
+  if (!h->traced) return API(lash_core_build, CFG);
+  static char traced[2048]; /* CFG with a trace sink */
+  snprintf(traced, sizeof traced, "%.*s,\"trace\":{\"context\":{\"run_id\":\"r\",\"metadata\":{\"b\":1,\"a\":2}},"
+           "\"epoch_offset_ms\":1.7e12}}", (int)strlen(CFG) - 1, CFG);
+  return API(lash_core_build, traced);
 }
 
 /* A session with a store: a tool call, progress and final commits, a close
@@ -582,6 +593,7 @@ static void store_flow(host_t *h, const lash_host *host) {
  * a fresh open and a plain turn. */
 static void memory_flow(host_t *h, const lash_host *host) {
   h->sid = "m";
+  h->traced = 1;
   h->call = BATCH;
   h->turns = 1;
   if (!new_core(h, host)) return;
@@ -597,6 +609,7 @@ static void memory_flow(host_t *h, const lash_host *host) {
 /* A session with a store whose model is reached over the host's HTTP. */
 static void http_flow(host_t *h, const lash_host *host) {
   h->sid = "w";
+  h->traced = 1;
   h->turns = 1;
   h->http = "{\"kind\":\"openai-compatible\"}";
   if (!new_core(h, host)) return;

@@ -18,6 +18,7 @@ typedef struct {
   cJSON *result;       /* turn.done */
   cJSON *activities;
   cJSON *requests;
+  cJSON *traces;       /* TraceRecords (op "trace") */
   int cancels;
 } host_t;
 
@@ -32,6 +33,7 @@ static void call(void *ud, uint32_t op, const char *msg, size_t len, const char 
       h->result = cJSON_DetachItemFromObject(cJSON_GetObjectItem(m, "done"), "result");
     }
     else if (!strcmp(kind, "activity")) cJSON_AddItemToArray(h->activities, cJSON_DetachItemFromObject(m, "activity"));
+    else if (!strcmp(kind, "trace")) cJSON_AddItemToArray(h->traces, cJSON_DetachItemFromObject(m, "record"));
     else if (!strcmp(kind, "cancel")) h->cancels++;
     cJSON_Delete(m);
     return;
@@ -82,7 +84,7 @@ static const char *CFG =
     "\"tools\":[{\"name\":\"t1\",\"input_schema\":{\"type\":\"object\"},\"scheduling\":\"parallel\"},"
     "{\"name\":\"boom\",\"input_schema\":{\"type\":\"object\"},\"scheduling\":\"serial\"}]}";
 
-static host_t *setup(const char **script) {
+static host_t *setup_cfg(const char **script, const char *cfg) {
   host_t *h = calloc(1, sizeof *h);
   static lash_host host;
   host.call = call;
@@ -91,11 +93,14 @@ static host_t *setup(const char **script) {
   h->script = script;
   h->activities = cJSON_CreateArray();
   h->requests = cJSON_CreateArray();
-  CHECK(lash_core_build(h->core, CFG, strlen(CFG)) == LASH_OK);
+  h->traces = cJSON_CreateArray();
+  CHECK(lash_core_build(h->core, cfg, strlen(cfg)) == LASH_OK);
   const char *open = "{\"session_id\":\"s\"}";
   CHECK(lash_session_open(h->core, open, strlen(open)) == LASH_OK);
   return h;
 }
+
+static host_t *setup(const char **script) { return setup_cfg(script, CFG); }
 
 static void teardown(host_t *h) {
   for (int i = 0; i < h->n; i++) cJSON_Delete(h->msgs[i]);
@@ -103,6 +108,7 @@ static void teardown(host_t *h) {
   cJSON_Delete(h->result);
   cJSON_Delete(h->activities);
   cJSON_Delete(h->requests);
+  cJSON_Delete(h->traces);
   free(h);
 }
 
@@ -241,5 +247,40 @@ static void provider_mismatch_is_runtime_error(void) {
   teardown(h);
 }
 
-TEST_MAIN(RUN(plain_answer); RUN(tools_then_answer_and_history); RUN(max_turns_stops); RUN(batch_results_sorted);
+/* TraceRecords (lash-trace schema 2) only with a trace config; none without. */
+static void traced_tool_turn(void) {
+  char cfg[2048];
+  snprintf(cfg, sizeof cfg, "%.*s,\"trace\":{\"context\":{\"run_id\":\"r\"},\"epoch_offset_ms\":0}}", (int)strlen(CFG) - 1, CFG);
+  const char *script[] = {CALLS(CALL("a", "t1")), TEXT("done"), NULL};
+  host_t *h = setup_cfg(script, cfg);
+  start(h, "go");
+  while (!h->result && answer_all(h, 0)) {}
+  CHECK_STR(outcome(h), "{\"finished\":{\"assistant_message\":{\"text\":\"done\"}}}");
+  static const char *const order[] = {"turn_started", "prompt_built", "llm_call_started", "llm_call_completed",
+                                      "tool_call_started", "tool_call_completed", "llm_call_started",
+                                      "llm_call_completed", "turn_completed"};
+  CHECK(cJSON_GetArraySize(h->traces) == 9);
+  for (int i = 0; i < 9 && i < cJSON_GetArraySize(h->traces); i++) {
+    cJSON *r = cJSON_GetArrayItem(h->traces, i);
+    CHECK_STR(cJSON_GetObjectItem(r, "type")->valuestring, order[i]);
+    CHECK(cJSON_GetObjectItem(r, "schema_version")->valuedouble == 2);
+    CHECK_STR(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "context"), "run_id")->valuestring, "r");
+    CHECK_STR(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "context"), "session_id")->valuestring, "s");
+  }
+  CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(h->traces, 0), "timestamp")->valuestring, "1970-01-01T00:00:00+00:00");
+  cJSON *llm = cJSON_GetArrayItem(h->traces, 6);
+  CHECK_STR(cJSON_GetObjectItem(cJSON_GetObjectItem(llm, "context"), "llm_call_id")->valuestring, "s:1:1:1");
+  cJSON *done = cJSON_GetArrayItem(h->traces, 8);
+  CHECK_STR(cJSON_GetObjectItem(done, "status")->valuestring, "completed");
+  CHECK_STR(cJSON_GetObjectItem(done, "done_reason")->valuestring, "assistant_message");
+  teardown(h);
+
+  h = setup(script); /* no trace config: no records */
+  start(h, "go");
+  while (!h->result && answer_all(h, 0)) {}
+  CHECK(cJSON_GetArraySize(h->traces) == 0);
+  teardown(h);
+}
+
+TEST_MAIN(RUN(traced_tool_turn); RUN(plain_answer); RUN(tools_then_answer_and_history); RUN(max_turns_stops); RUN(batch_results_sorted);
           RUN(cancel_during_tools); RUN(invalid_image_ref_commits_nothing); RUN(provider_mismatch_is_runtime_error))

@@ -2,6 +2,7 @@
  * tier (§1.5) and the process-work-runner decision (§1.7), over the JSON config
  * the JavaScript builder assembles. Decoding comes first: a malformed option is
  * InvalidArgument (Rust's types make such values unrepresentable in lash). */
+#include <math.h>
 #include <string.h>
 
 #include "core/core.h"
@@ -92,6 +93,38 @@ static int check_spec(const cJSON *spec, lash_err *e) {
   return LASH_OK;
 }
 
+/* `trace` (present only when the host has a trace sink): {context?: TraceContext,
+ * epoch_offset_ms?: number}. The context decodes as lash's TraceContext would
+ * (lash-trace/src/lib.rs:37-69): known fields typed, other keys ignored. */
+static int check_trace(const cJSON *tr, lash_err *e) {
+  if (lash__json_is_nullish(tr)) return LASH_OK;
+  if (!cJSON_IsObject(tr)) return lash__err(e, LASH_E_INVALID_ARGUMENT, "traceSink", "trace config must be an object");
+  const cJSON *off = cJSON_GetObjectItemCaseSensitive(tr, "epoch_offset_ms");
+  if (!lash__json_is_nullish(off) && !cJSON_IsNumber(off))
+    return lash__err(e, LASH_E_INVALID_ARGUMENT, "traceSink", "`epoch_offset_ms` must be a number");
+  const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(tr, "context");
+  if (lash__json_is_nullish(ctx)) return LASH_OK;
+  if (!cJSON_IsObject(ctx)) return lash__err(e, LASH_E_INVALID_ARGUMENT, "traceContext", "must be an object");
+  static const char *const strs[] = {"run_id", "experiment_id", "candidate_id", "candidate_parent_id", "example_id", "split",
+                                     "session_id", "turn_id", "graph_node_id", "parent_graph_node_id", "effect_id",
+                                     "llm_call_id", NULL};
+  for (int i = 0; strs[i]; i++) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ctx, strs[i]);
+    if (!lash__json_is_nullish(v) && !cJSON_IsString(v))
+      return lash__err(e, LASH_E_INVALID_ARGUMENT, "traceContext", "`%s` must be a string", strs[i]);
+  }
+  static const char *const ints[] = {"turn_index", "protocol_iteration", NULL};
+  for (int i = 0; ints[i]; i++) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ctx, ints[i]);
+    if (!lash__json_is_nullish(v) && !(cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble == floor(v->valuedouble)))
+      return lash__err(e, LASH_E_INVALID_ARGUMENT, "traceContext", "`%s` must be a non-negative integer", ints[i]);
+  }
+  const cJSON *meta = cJSON_GetObjectItemCaseSensitive(ctx, "metadata");
+  if (!lash__json_is_nullish(meta) && !cJSON_IsObject(meta))
+    return lash__err(e, LASH_E_INVALID_ARGUMENT, "traceContext", "`metadata` must be an object");
+  return LASH_OK;
+}
+
 static int decode(const cJSON *cfg, decoded *d, lash_err *e) {
   static const char *const kinds[] = {"standard", "rlm", "lash", NULL};
   static const char *const protocols[] = {"standard", "rlm", NULL};
@@ -165,6 +198,7 @@ static int decode(const cJSON *cfg, decoded *d, lash_err *e) {
   const char *s;
   if ((rc = read_enum(cfg, "residency", "residency", residencies, &s, e))) return rc;
   if ((rc = read_enum(cfg, "trace_level", "traceLevel", levels, &s, e))) return rc;
+  if ((rc = check_trace(cJSON_GetObjectItemCaseSensitive(cfg, "trace"), e))) return rc;
   const cJSON *term = cJSON_GetObjectItemCaseSensitive(cfg, "termination");
   if (!lash__json_is_nullish(term)) {
     static const char *const tkeys[] = {"treat_missing_done_as_failure", NULL};

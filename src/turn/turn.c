@@ -12,9 +12,11 @@
 #include "store/commit.h"
 #include "tools/schema.h"
 #include "turn/render.h"
+#include "turn/trace.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/ids.h"
+#include "util/sha256.h"
 
 #define BATCH_MAX 25
 
@@ -77,6 +79,14 @@ typedef struct {
   uint32_t *att_ops;       /* attachment.get per request attachment (0: has data) */
   int natt_ops;
   char stream_corr[37];    /* correlation id of this call's streamed prose */
+  /* tracing (turn/trace.h): all of it only when the core has a trace sink */
+  int trace, traced_start, llm_ordinal;
+  double trace_turn_index;  /* the turn's index once committed (lash: state.turn_index + 1) */
+  char llm_call_id[400];    /* the traced model call in flight, "" when none */
+  double llm_started_ms;
+  /* lash LlmStreamSummary (lash-core/src/runtime/assembly.rs:77-153) */
+  double ss_first, ss_last, ss_deltas, ss_chunks, ss_chars, ss_max;
+  const char *trace_status, *trace_reason; /* static; set as the turn finishes */
 } turn_t;
 
 /* ---- small JSON helpers -------------------------------------------------- */
@@ -175,6 +185,195 @@ static void emit(turn_t *t, const char *correlation, const char *type, cJSON *fi
     cJSON_Delete(fields);
   }
   notify(t, "activity", "activity", a);
+}
+
+/* ---- tracing (lash-core/src/runtime/turn_driver/trace.rs, turn_loop.rs) ---- */
+
+/* A record in the turn's context: session_id, turn_id, turn_index, then
+ * protocol_iteration (< 0: none) and llm_call_id (NULL: none). Callers check
+ * t->trace first so that a core without a sink builds nothing. Like an activity,
+ * a record goes out only if no allocation failed in this step (see oom()): the
+ * fields were built before this call. */
+static void trace(turn_t *t, double turn_index, double iteration, const char *llm_call_id, const char *type, cJSON *fields) {
+  lash__trace_emit(t->core, t->failures, lash__trace_ctx(t->s->id, t->turn_id, turn_index, iteration, llm_call_id), type,
+                   fields);
+}
+
+/* turn_started (turn_loop.rs:822-839) then prompt_built (turn_driver/tool_catalog.rs:133-152),
+ * once the input is normalised and its images stored. */
+static void trace_turn_started(turn_t *t) {
+  if (!t->trace || t->traced_start) return;
+  t->traced_start = 1;
+  int items = 0; /* NormalizedItem count: merged non-empty texts and images */
+  const cJSON *p;
+  cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(t->msgs, 0), "parts")) {
+    const char *kind = lash__json_str(p, "kind"), *content = lash__json_str(p, "content");
+    if ((kind && !strcmp(kind, "Image")) || (content && *content)) items++;
+  }
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddNumberToObject(cJSON_AddObjectToObject(f, "metadata"), "input_item_count", items);
+  trace(t, t->trace_turn_index, -1, NULL, "turn_started", f);
+
+  const char *sp = t->system_prompt ? t->system_prompt : "";
+  char hash[65];
+  lash__sha256_hex(sp, strlen(sp), hash);
+  double chars = (double)lash__utf8_chars(sp, strlen(sp));
+  f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "prompt_hash", hash);
+  cJSON_AddNumberToObject(f, "prompt_chars", chars);
+  cJSON *c = cJSON_CreateObject();
+  cJSON_AddStringToObject(c, "id", "system_prompt");
+  cJSON_AddStringToObject(c, "kind", "rendered_prompt");
+  cJSON_AddStringToObject(c, "hash", hash);
+  cJSON_AddNumberToObject(c, "chars", chars);
+  lash__json_push(cJSON_AddArrayToObject(f, "components"), c);
+  trace(t, t->trace_turn_index, 0 /* protocol_run_offset */, NULL, "prompt_built", f);
+}
+
+/* llm_call_started (turn_driver/streaming.rs:199-209): the neutral LlmRequest
+ * (TraceLlmRequest), never a provider's HTTP body or headers. */
+static void trace_llm_started(turn_t *t, const cJSON *req) {
+  if (!t->trace) return;
+  /* llm_call_id: "{session}:{turn_index}:{protocol_iteration}:{ordinal}" (turn_driver/trace.rs:12-19) */
+  snprintf(t->llm_call_id, sizeof t->llm_call_id, "%.300s:%.0f:%d:%d", t->s->id, t->trace_turn_index, t->iteration,
+           t->llm_ordinal++);
+  t->llm_started_ms = t->core->sched.now_ms;
+  t->ss_first = t->ss_last = -1;
+  t->ss_deltas = t->ss_chunks = t->ss_chars = t->ss_max = 0;
+  cJSON *f = cJSON_CreateObject();
+  lash__json_put(f, "request", lash__trace_llm_request(req));
+  trace(t, t->trace_turn_index, t->iteration, t->llm_call_id, "llm_call_started", f);
+}
+
+/* LlmStreamSummary::record_text_chunk (assembly.rs:108-125) for a streamed prose delta. */
+static void trace_stream_chunk(turn_t *t, const char *text, size_t len) {
+  if (!t->trace || !t->llm_call_id[0]) return;
+  double elapsed = floor(t->core->sched.now_ms - t->llm_started_ms);
+  if (elapsed < 0) elapsed = 0;
+  t->ss_deltas++;
+  double chars = (double)lash__utf8_chars(text, len);
+  if (chars == 0) return;
+  if (t->ss_first < 0) t->ss_first = elapsed;
+  t->ss_last = elapsed;
+  t->ss_chunks++;
+  t->ss_chars += chars;
+  if (chars > t->ss_max) t->ss_max = chars;
+}
+
+static cJSON *opt_num(double v) { return v < 0 ? cJSON_CreateNull() : cJSON_CreateNumber(v); }
+
+/* LlmStreamSummary::to_json (assembly.rs:127-152) */
+static cJSON *stream_summary(turn_t *t) {
+  cJSON *s = cJSON_CreateObject();
+  lash__json_put(s, "first_visible_token_latency_ms", opt_num(t->ss_first));
+  lash__json_put(s, "stream_duration_ms", opt_num(t->ss_first >= 0 && t->ss_last >= 0 ? t->ss_last - t->ss_first : -1));
+  cJSON_AddNumberToObject(s, "text_delta_count", t->ss_deltas);
+  cJSON_AddNumberToObject(s, "visible_chunk_count", t->ss_chunks);
+  lash__json_put(s, "avg_visible_chunk_chars", t->ss_chunks ? cJSON_CreateNumber(t->ss_chars / t->ss_chunks) : cJSON_CreateNull());
+  lash__json_put(s, "max_visible_chunk_chars", t->ss_chunks ? cJSON_CreateNumber(t->ss_max) : cJSON_CreateNull());
+  return s;
+}
+
+/* llm_call_failed (effect/outcome.rs:98-120): error {message, retryable,
+ * terminal_reason, code?, raw?} and the stream summary. */
+static void trace_llm_failed(turn_t *t, const char *message, int retryable, const char *terminal, const char *code,
+                             const char *raw) {
+  if (!t->trace || !t->llm_call_id[0]) return;
+  cJSON *f = cJSON_CreateObject();
+  cJSON *err = cJSON_AddObjectToObject(f, "error");
+  cJSON_AddStringToObject(err, "message", message);
+  cJSON_AddBoolToObject(err, "retryable", retryable);
+  cJSON_AddStringToObject(err, "terminal_reason", terminal);
+  if (code) cJSON_AddStringToObject(err, "code", code);
+  if (raw) cJSON_AddStringToObject(err, "raw", raw);
+  lash__json_put(f, "stream_summary", stream_summary(t));
+  trace(t, t->trace_turn_index, t->iteration, t->llm_call_id, "llm_call_failed", f);
+  t->llm_call_id[0] = 0;
+}
+
+/* The select loop's cancel branch (streaming.rs:246-255). */
+static void trace_llm_cancelled(turn_t *t) { trace_llm_failed(t, "cancelled", 0, "cancelled", "cancelled", NULL); }
+
+/* llm_call_completed (effect/outcome.rs:40-64): response {text, duration_ms,
+ * terminal_reason, parts?}, usage, provider_usage?, stream_summary. */
+static void trace_llm_completed(turn_t *t, const cJSON *r) {
+  if (!t->trace || !t->llm_call_id[0]) return;
+  cJSON *f = cJSON_CreateObject();
+  cJSON *resp = cJSON_AddObjectToObject(f, "response");
+  const char *full = lash__json_str(r, "full_text");
+  lash_buf text;
+  lash__buf_init(&text, &t->core->alloc);
+  if (!full) { /* the Text parts joined */
+    const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(r, "parts")) {
+      const char *s = lash__json_str(cJSON_GetObjectItemCaseSensitive(p, "Text"), "text");
+      if (s) lash__buf_puts(&text, s);
+    }
+  }
+  cJSON_AddStringToObject(resp, "text", full ? full : text.data ? text.data : "");
+  lash__buf_free(&text);
+  double dur = floor(t->core->sched.now_ms - t->llm_started_ms);
+  cJSON_AddNumberToObject(resp, "duration_ms", dur > 0 ? dur : 0);
+  const char *terminal = lash__json_str(r, "terminal_reason");
+  cJSON_AddStringToObject(resp, "terminal_reason", terminal ? terminal : "stop");
+  cJSON *parts = lash__trace_output_parts(cJSON_GetObjectItemCaseSensitive(r, "parts"));
+  if (parts) lash__json_put(resp, "parts", parts);
+  const cJSON *u = cJSON_GetObjectItemCaseSensitive(r, "usage");
+  cJSON *usage = cJSON_AddObjectToObject(f, "usage");
+  static const char *const uk[] = {"input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens"};
+  for (int i = 0; i < 4; i++) cJSON_AddNumberToObject(usage, uk[i], lash__json_num(u, uk[i], 0));
+  const cJSON *pu = cJSON_GetObjectItemCaseSensitive(r, "provider_usage");
+  if (pu && !cJSON_IsNull(pu)) lash__json_put(f, "provider_usage", cJSON_Duplicate(pu, 1));
+  lash__json_put(f, "stream_summary", stream_summary(t));
+  trace(t, t->trace_turn_index, t->iteration, t->llm_call_id, "llm_call_completed", f);
+  t->llm_call_id[0] = 0;
+}
+
+/* tool_call_started / tool_call_completed (turn_driver/handlers.rs:126-157, trace.rs:30-62) */
+static void trace_tool(turn_t *t, const tool_slot *sl, int completed) {
+  if (!t->trace) return;
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "call_id", sl->call_id);
+  cJSON_AddStringToObject(f, "name", sl->name);
+  lash__json_put(f, "args", cJSON_Duplicate(sl->args, 1));
+  if (completed) { /* trace_tool_call_output (lash-core/src/trace.rs:149-168) */
+    cJSON *out = cJSON_AddObjectToObject(f, "output");
+    lash__json_put(out, "outcome", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(sl->output, "outcome"), 1));
+    const cJSON *control = cJSON_GetObjectItemCaseSensitive(sl->output, "control");
+    if (control && !cJSON_IsNull(control)) lash__json_put(out, "control", cJSON_Duplicate(control, 1));
+    cJSON_AddNumberToObject(f, "duration_ms", floor(sl->duration_ms));
+  }
+  trace(t, t->trace_turn_index, t->iteration, NULL, completed ? "tool_call_completed" : "tool_call_started", f);
+}
+
+/* trace_fields_from_outcome (turn_loop.rs:3-42), read before the report takes the outcome. */
+static void trace_outcome(turn_t *t) {
+  if (!t->trace) return;
+  const cJSON *o = t->outcome;
+  const cJSON *fin = cJSON_GetObjectItemCaseSensitive(o, "finished");
+  const cJSON *stop = cJSON_GetObjectItemCaseSensitive(o, "stopped");
+  static const char *const stops[] = {"cancelled", "incomplete", "invalid_input", "max_turns", "tool_failure",
+                                      "provider_error", "plugin_abort", "runtime_error", "submitted_error", "tool_error", NULL};
+  t->trace_status = "failed";
+  t->trace_reason = "runtime_error";
+  if (cJSON_IsObject(fin) && fin->child) {
+    static const char *const fins[] = {"assistant_message", "submitted_value", "tool_value", NULL};
+    t->trace_status = "completed";
+    for (int i = 0; fins[i]; i++) if (!strcmp(fin->child->string, fins[i])) t->trace_reason = fins[i];
+  } else if (stop) {
+    const char *why = cJSON_IsString(stop) ? stop->valuestring : cJSON_IsObject(stop) && stop->child ? stop->child->string : NULL;
+    for (int i = 0; why && stops[i]; i++) if (!strcmp(why, stops[i])) t->trace_reason = stops[i];
+  }
+}
+
+/* turn_completed (turn_loop.rs:341-373): after the turn is persisted, in the
+ * returned state's turn index. */
+static void trace_turn_completed(turn_t *t) {
+  if (!t->trace || !t->trace_status) return;
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "status", t->trace_status);
+  cJSON_AddStringToObject(f, "done_reason", t->trace_reason);
+  trace(t, (double)t->s->turn_index, -1, NULL, "turn_completed", f);
 }
 
 static void emit_error(turn_t *t, const char *kind, const char *code, const char *terminal, const char *message) {
@@ -535,6 +734,7 @@ static int tools_finished(turn_t *t) {
     lash__json_put(rec, "output", cJSON_Duplicate(sl->output, 1));
     cJSON_AddNumberToObject(rec, "duration_ms", floor(sl->duration_ms));
     lash__json_push(t->tool_records, rec);
+    trace_tool(t, sl, 1);
     const cJSON *control = cJSON_GetObjectItemCaseSensitive(sl->output, "control");
     if (!terminal && output_success(sl->output) && cJSON_IsObject(control)) {
       const char *type = lash__json_str(control, "type");
@@ -618,6 +818,15 @@ static int handle_llm(turn_t *t, int status, const char *payload, size_t len) {
   cJSON *r = cJSON_ParseWithLength(payload, len);
   if (status != LASH_OP_OK || !cJSON_IsObject(r) || !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(r, "parts"))) {
     const char *code = lash__json_str(r, "code"), *terminal = lash__json_str(r, "terminal_reason");
+    if (t->trace) {
+      if (t->cancelled || status == LASH_OP_CANCELLED) trace_llm_cancelled(t);
+      else {
+        const char *m = lash__json_str(r, "message");
+        trace_llm_failed(t, m ? m : (status == LASH_OP_OK ? "provider returned an unreadable response" : "provider call failed"),
+                         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "retryable")), terminal ? terminal : "provider_error",
+                         code, lash__json_str(r, "raw"));
+      }
+    }
     if (t->cancelled || status == LASH_OP_CANCELLED || (code && !strcmp(code, "cancelled"))) {
       cJSON_Delete(r);
       finish_stopped(t, "cancelled");
@@ -633,6 +842,7 @@ static int handle_llm(turn_t *t, int status, const char *payload, size_t len) {
     finish_stopped(t, "provider_error");
     return T_DONE;
   }
+  trace_llm_completed(t, r);
   /* lash's runtime hands the response parts to the stream before the machine
    * records usage: prose/reasoning deltas first (unless already streamed), then usage */
   int streamed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "text_streamed"));
@@ -746,6 +956,7 @@ static int handle_llm(turn_t *t, int status, const char *payload, size_t len) {
   t->had_tools = 1;
   int n = t->nslots;
   for (int i = 0; i < n; i++) emit_tool(t, &t->slots[i], 0);
+  if (t->trace) for (int i = 0; i < n; i++) trace_tool(t, &t->slots[i], 0);
   for (int i = 0; i < n; i++) {
     if (t->slots[i].state == SLOT_DONE) continue;
     prepare_slot(t, i);
@@ -1112,6 +1323,7 @@ static void report_commit_failure(turn_t *t, const char *payload, size_t len) {
 static void http_delta(void *ud, const char *kind, const char *text, size_t len) {
   turn_t *t = ud;
   int prose = !strcmp(kind, "text");
+  if (prose) trace_stream_chunk(t, text, len);
   char id[37], corr[37];
   lash__uuid4(&t->core->rng, id);
   if (!prose) lash__uuid4(&t->core->rng, corr);
@@ -1150,6 +1362,7 @@ static int send_http(turn_t *t, lash_task *task) {
   lash_err e = {0};
   lash__uuid4(&t->core->rng, t->stream_corr);
   lash_http_events ev = {http_delta, http_retry, t};
+  if (t->trace && !oom(t)) trace_llm_started(t, t->http_req); /* images resolved, as in lash */
   /* a request with a part lost to a failed allocation is not sent */
   t->http = oom(t) ? NULL : lash__http_start(&t->core->alloc, task, t->no, t->http_cfg, t->http_req, &ev, &e);
   cJSON_Delete(t->http_req);
@@ -1247,7 +1460,7 @@ static int turn_step(turn_t *t, lash_task *task) {
       }
       case T_ATTACH_WAIT: {
         cJSON *img = next_image(t);
-        if (!img) { t->state = T_LLM_START; break; }
+        if (!img) { trace_turn_started(t); t->state = T_LLM_START; break; }
         if (!t->op) {
           char msg[400];
           int n = snprintf(msg, sizeof msg, "{\"op\":\"attachment.put\",\"turn\":%u,\"label\":", t->no);
@@ -1305,10 +1518,19 @@ static int turn_step(turn_t *t, lash_task *task) {
                      ? snprintf(header, sizeof header, "{\"op\":\"llm.call\",\"turn\":%u,\"history\":%zu,\"history_at\":%d}",
                                 t->no, t->s->nrendered, t->system_json ? 1 : 0)
                      : snprintf(header, sizeof header, "{\"op\":\"llm.call\",\"turn\":%u}", t->no);
+        if (t->trace) { /* the whole request (a mirrored history is only named in the body) */
+          size_t tlen;
+          char *full = project_request(t, 1, &tlen);
+          cJSON *req = full && !oom(t) ? cJSON_ParseWithLength(full, tlen) : NULL;
+          lash__free(&t->core->alloc, full);
+          if (req) trace_llm_started(t, req);
+          cJSON_Delete(req);
+        }
         size_t blen;
         char *body = project_request(t, 0, &blen);
         t->op = body && !oom(t) ? lash__task_start_op_body(task, header, (size_t)hn, body, blen) : 0;
         lash__free(&t->core->alloc, body);
+        if (!t->op) trace_llm_failed(t, "too many operations in flight", 0, "provider_error", NULL, NULL);
         if (!t->op) { emit_error(t, "llm_provider", NULL, NULL, "LLM error: too many operations in flight"); finish_stopped(t, "provider_error"); t->state = T_DONE; break; }
         t->state = T_LLM_WAIT;
         return LASH_TASK_PARKED;
@@ -1326,6 +1548,7 @@ static int turn_step(turn_t *t, lash_task *task) {
         int st;
         char *payload = NULL;
         size_t len;
+        if (t->cancelled && (t->http || t->op)) trace_llm_cancelled(t);
         if (t->cancelled && t->http) { lash__http_free(t->http); t->http = NULL; finish_stopped(t, "cancelled"); t->state = T_DONE; break; }
         if (t->cancelled && t->op) { lash__task_cancel_op(task, t->op); t->op = 0; finish_stopped(t, "cancelled"); t->state = T_DONE; break; }
         if (t->http) {
@@ -1358,9 +1581,10 @@ static int turn_step(turn_t *t, lash_task *task) {
       }
       case T_DONE: {
         prepare_final(t);
+        trace_outcome(t);
         if (!t->commit) {
           prepare_report(t);
-          if (!oom(t)) send_report(t);
+          if (!oom(t)) { trace_turn_completed(t); send_report(t); }
           return LASH_TASK_DONE;
         }
         /* the final commit, and all the session and the host take from it once it lands */
@@ -1380,6 +1604,7 @@ static int turn_step(turn_t *t, lash_task *task) {
         }
         commit_landed(t, NULL, 0);
         apply_to_session(t);
+        trace_turn_completed(t);
         send_report(t);
         return LASH_TASK_DONE;
       }
@@ -1392,6 +1617,7 @@ static int turn_step(turn_t *t, lash_task *task) {
         if (st == LASH_OP_OK) {
           commit_landed(t, payload, len);
           apply_to_session(t);
+          trace_turn_completed(t);
           send_report(t);
         } else {
           report_commit_failure(t, payload, len);
@@ -1572,6 +1798,8 @@ int lash__turn_start(lash_core *c, const cJSON *req, uint32_t *turn_no, lash_err
   const cJSON *mt = cJSON_GetObjectItemCaseSensitive(s->policy, "max_turns");
   t->max_turns = cJSON_IsNumber(mt) ? (int)mt->valuedouble : 0;
   t->cancelled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "cancelled"));
+  t->trace = lash__trace_on(c);
+  t->trace_turn_index = (double)s->turn_index + 1;
   const char *tid = lash__json_str(req, "turn_id");
   if (tid) snprintf(t->turn_id, sizeof t->turn_id, "%s", tid);
   else lash__uuid4(&c->rng, t->turn_id);
