@@ -167,11 +167,8 @@ class CoreBuilder {
       residency: this.#residency,
       trace_level: this.#trace.level ?? null,
       // Only with a sink: the core then emits TraceRecords (docs/tracing.md); without
-      // one it builds none. The offset turns the driver's monotonic clock into epoch time.
-      trace: this.#trace.sink ? {
-        context: this.#trace.context ?? null,
-        epoch_offset_ms: Date.now() - (globalThis.performance?.now ? performance.now() : Date.now()),
-      } : null,
+      // one it builds none. (The driver's clock is already epoch time: no offset.)
+      trace: this.#trace.sink ? { context: this.#trace.context ?? null } : null,
       termination: this.#termination,
       prompt: this.prompt.layer,
       seed: Math.floor(Math.random() * 2 ** 32),

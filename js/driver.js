@@ -16,7 +16,9 @@ const OP_OK = 0, OP_ERROR = 1, OP_CANCELLED = 2;
 const E_NOMEM = 2, E_UNKNOWN_OP = 4; // lash_status (include/lash/lash.h)
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const now = () => (globalThis.performance?.now ? performance.now() : Date.now());
+// The core's clock: epoch milliseconds (node and trace timestamps are wall time),
+// monotonic where performance.now is (timer waits and durations are differences).
+const now = () => (globalThis.performance?.now && performance.timeOrigin ? performance.timeOrigin + performance.now() : Date.now());
 
 export class CoreInstance {
   static async create() {

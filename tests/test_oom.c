@@ -548,8 +548,8 @@ static int new_core(host_t *h, const lash_host *host) {
   }
   if (!h->traced) return API(lash_core_build, CFG);
   static char traced[2048]; /* CFG with a trace sink */
-  snprintf(traced, sizeof traced, "%.*s,\"trace\":{\"context\":{\"run_id\":\"r\",\"metadata\":{\"b\":1,\"a\":2}},"
-           "\"epoch_offset_ms\":1.7e12}}", (int)strlen(CFG) - 1, CFG);
+  snprintf(traced, sizeof traced, "%.*s,\"trace\":{\"context\":{\"run_id\":\"r\",\"metadata\":{\"b\":1,\"a\":2}}}}",
+           (int)strlen(CFG) - 1, CFG);
   return API(lash_core_build, traced);
 }
 

@@ -250,7 +250,7 @@ static void provider_mismatch_is_runtime_error(void) {
 /* TraceRecords (lash-trace schema 2) only with a trace config; none without. */
 static void traced_tool_turn(void) {
   char cfg[2048];
-  snprintf(cfg, sizeof cfg, "%.*s,\"trace\":{\"context\":{\"run_id\":\"r\"},\"epoch_offset_ms\":0}}", (int)strlen(CFG) - 1, CFG);
+  snprintf(cfg, sizeof cfg, "%.*s,\"trace\":{\"context\":{\"run_id\":\"r\"}}}", (int)strlen(CFG) - 1, CFG);
   const char *script[] = {CALLS(CALL("a", "t1")), TEXT("done"), NULL};
   host_t *h = setup_cfg(script, cfg);
   start(h, "go");

@@ -207,3 +207,20 @@ test('the turn stamp hash ignores ids and timestamps: two runs of the same turn 
   expect(stamps[0]).toMatch(/^[0-9a-f]{64}$/);
   expect(stamps[1]).toBe(stamps[0]);
 });
+
+test('committed nodes carry wall-clock RFC 3339 timestamps (the time the turn ran)', async () => {
+  const factory = new InMemorySessionStoreFactory();
+  const c = await core({ factory, provider: new ScriptedProvider([text('ok')], { kind: 'p' }) });
+  const s = await c.session('clock').open();
+  const before = Date.now();
+  await s.turn('what time is it').run();
+  const after = Date.now();
+  const read = await (await factory.openExistingStore({ session_id: 'clock' })).loadSession({ type: 'full_graph' });
+  expect(read.graph.nodes.length).toBeGreaterThan(0);
+  for (const node of read.graph.nodes) {
+    expect(node.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/);
+    const t = Date.parse(node.timestamp);
+    expect(t).toBeGreaterThanOrEqual(before - 1000); // the core's clock is the host's, to the millisecond
+    expect(t).toBeLessThanOrEqual(after + 1000);
+  }
+});

@@ -47,8 +47,9 @@ int lash_op_complete(lash_core *core, uint32_t op_id, int op_status,
 enum { LASH_DATA_HEAD = 0, LASH_DATA_BODY = 1 };
 int lash_op_data(lash_core *core, uint32_t op_id, int channel, const char *bytes /* borrowed */, size_t len);
 
-/* Run every ready task until none is ready. now_ms is the host clock (monotonic
- * milliseconds) used for timers. Returns the number of live tasks. */
+/* Run every ready task until none is ready. now_ms is the host clock: epoch
+ * milliseconds (commit and trace timestamps), monotonic where the host can
+ * (durations are differences). Returns the number of live tasks. */
 int lash_run(lash_core *core, double now_ms);
 
 #ifdef __cplusplus

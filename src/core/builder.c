@@ -93,15 +93,11 @@ static int check_spec(const cJSON *spec, lash_err *e) {
   return LASH_OK;
 }
 
-/* `trace` (present only when the host has a trace sink): {context?: TraceContext,
- * epoch_offset_ms?: number}. The context decodes as lash's TraceContext would
+/* `trace` (present only when the host has a trace sink): {context?: TraceContext}. The context decodes as lash's TraceContext would
  * (lash-trace/src/lib.rs:37-69): known fields typed, other keys ignored. */
 static int check_trace(const cJSON *tr, lash_err *e) {
   if (lash__json_is_nullish(tr)) return LASH_OK;
   if (!cJSON_IsObject(tr)) return lash__err(e, LASH_E_INVALID_ARGUMENT, "traceSink", "trace config must be an object");
-  const cJSON *off = cJSON_GetObjectItemCaseSensitive(tr, "epoch_offset_ms");
-  if (!lash__json_is_nullish(off) && !cJSON_IsNumber(off))
-    return lash__err(e, LASH_E_INVALID_ARGUMENT, "traceSink", "`epoch_offset_ms` must be a number");
   const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(tr, "context");
   if (lash__json_is_nullish(ctx)) return LASH_OK;
   if (!cJSON_IsObject(ctx)) return lash__err(e, LASH_E_INVALID_ARGUMENT, "traceContext", "must be an object");

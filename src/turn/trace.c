@@ -87,8 +87,7 @@ static cJSON *merged_context(const cJSON *base, const cJSON *overlay) {
 
 /* chrono DateTime<Utc>::to_rfc3339(): "+00:00", fraction digits as needed (AutoSi). */
 static void trace_timestamp(const lash_core *c, char out[48]) {
-  const cJSON *tr = cJSON_GetObjectItemCaseSensitive(c->config, "trace");
-  double ms = lash__json_num(tr, "epoch_offset_ms", 0) + c->sched.now_ms;
+  double ms = c->sched.now_ms; /* the host's clock is epoch time (js/driver.js) */
   char ts[48];
   lash__rfc3339(floor(ms), ts); /* "YYYY-MM-DDTHH:MM:SS.mmmZ" */
   size_t n = strlen(ts);
