@@ -228,7 +228,12 @@ static int is_digit(const unsigned char *p, const unsigned char *end) { return p
 
 /* 10^k as Rust's POW10 literals are: correctly rounded. */
 static double pow10_exact(int k) {
-  char t[8];
+  if (k <= 22) { /* every 10^k up to 10^22 is a double: the products are exact */
+    double p = 1;
+    while (k-- > 0) p *= 10;
+    return p;
+  }
+  char t[16];
   snprintf(t, sizeof t, "1e%d", k);
   return strtod(t, NULL);
 }
@@ -1270,6 +1275,7 @@ struct lash_stream {
   size_t total;       /* bytes kept from the provider, bounded */
   lash_buf event;     /* the current event, lossy-decoded and trimmed */
   lash_buf scratch;   /* a piece with U+0000 replaced */
+  lash_buf piece;     /* a piece read by fast_event */
   lash_delta_fn on_delta;
   void *ud;
   int rc;             /* sticky failure, described by err */
@@ -1286,6 +1292,7 @@ static lash_stream *anthropic_stream_new(const lash_allocator *a) {
   lash__buf_init(&s->stop_reason, a);
   lash__buf_init(&s->event, a);
   lash__buf_init(&s->scratch, a);
+  lash__buf_init(&s->piece, a);
   return s;
 }
 
@@ -1307,6 +1314,7 @@ static void anthropic_stream_free(lash_stream *s) {
   lash__buf_free(&s->stop_reason);
   lash__buf_free(&s->event);
   lash__buf_free(&s->scratch);
+  lash__buf_free(&s->piece);
   lash__free(s->a, s);
 }
 
@@ -1430,6 +1438,12 @@ static int on_block_start(lash_stream *s, cJSON *event, size_t raw_len) {
   return LASH_OK;
 }
 
+/* A content_block_delta's type and the delta field it carries. */
+static const char *const delta_types[] = {"text_delta", "thinking_delta", "signature_delta", "input_json_delta"};
+static const char *const delta_fields[] = {"text", "thinking", "signature", "partial_json"};
+
+static int put_piece(lash_stream *s, stream_block *b, const char *field, const char *piece);
+
 static int on_block_delta(lash_stream *s, const cJSON *event) {
   int rc;
   stream_block *b = block_at(s, event, 0, &rc);
@@ -1437,10 +1451,16 @@ static int on_block_delta(lash_stream *s, const cJSON *event) {
   const cJSON *delta = jget(event, "delta");
   const char *type = jstr(jget(delta, "type"));
   if (!type) return LASH_OK;
-  const char *field = !strcmp(type, "text_delta") ? "text" : !strcmp(type, "thinking_delta") ? "thinking"
-                    : !strcmp(type, "signature_delta") ? "signature" : !strcmp(type, "input_json_delta") ? "partial_json" : NULL;
+  const char *field = NULL;
+  for (int k = 0; k < 4; k++)
+    if (!strcmp(type, delta_types[k])) field = delta_fields[k];
   if (!field) return LASH_OK;
-  const char *piece = jstr(jget(delta, field));
+  return put_piece(s, b, field, jstr(jget(delta, field)));
+}
+
+/* A delta's text (or thinking, signature, tool input) onto its block. */
+static int put_piece(lash_stream *s, stream_block *b, const char *field, const char *piece) {
+  int rc;
   if (!piece || !*piece) return LASH_OK;
   if (!(piece = clean(s, piece))) return stream_fail(s, LASH_E_NOMEM, "out of memory");
   lash_buf *dst = field[0] == 's' ? &b->signature : field[0] == 'p' ? &b->input : &b->text;
@@ -1453,10 +1473,134 @@ static int on_block_delta(lash_stream *s, const cJSON *event) {
   return LASH_OK;
 }
 
+/* ---- the common events without a DOM ----------------------------------------
+ * Most of a stream is {"type":"content_block_delta","index":N,"delta":{"type":"text_delta",
+ * "text":"..."}} (or another delta kind), and ping/stop events. fast_event reads exactly
+ * those shapes (any key order, JSON whitespace, escapes in the piece) from one valid UTF-8
+ * line and does what on_event would; anything else (unknown or repeated keys, escaped keys,
+ * other numbers, other events) returns -1 with nothing changed, for on_event's reader. */
+
+/* An ASCII string without escapes: its body in [*k, *k + *n). */
+static int fk_raw(jreader *j, const unsigned char **k, size_t *n) {
+  jr_ws(j);
+  if (j->p >= j->end || *j->p != '"') return 0;
+  const unsigned char *b = ++j->p;
+  while (j->p < j->end && *j->p != '"' && *j->p != '\\' && *j->p >= 0x20 && *j->p < 0x80) j->p++;
+  if (j->p >= j->end || *j->p != '"') return 0;
+  *k = b;
+  *n = (size_t)(j->p++ - b);
+  return 1;
+}
+
+static int fk_is(const unsigned char *k, size_t n, const char *w) { return strlen(w) == n && !memcmp(k, w, n); }
+
+/* A key's ':'. */
+static int fk_colon(jreader *j) {
+  jr_ws(j);
+  if (j->p >= j->end || *j->p != ':') return 0;
+  j->p++;
+  return 1;
+}
+
+/* After a member: 1 at ',', 0 at the closing brace, -1 otherwise. */
+static int fk_next(jreader *j) {
+  jr_ws(j);
+  if (j->p >= j->end) return -1;
+  if (*j->p == ',') { j->p++; return 1; }
+  if (*j->p == '}') { j->p++; return 0; }
+  return -1;
+}
+
+static int fk_open(jreader *j) {
+  jr_ws(j);
+  if (j->p >= j->end || *j->p != '{') return 0;
+  j->p++;
+  return 1;
+}
+
+/* {"type":"<kind>_delta","<field>":"..."}: the field's index, its text in j->s. */
+static int fk_delta(jreader *j, int *field) {
+  const unsigned char *k, *t = NULL;
+  size_t n, tn = 0;
+  int more;
+  *field = -1;
+  if (!fk_open(j)) return 0;
+  do {
+    if (!fk_raw(j, &k, &n) || !fk_colon(j)) return 0;
+    if (fk_is(k, n, "type")) {
+      if (t || !fk_raw(j, &t, &tn)) return 0;
+    } else {
+      int f = -1;
+      for (int x = 0; x < 4; x++)
+        if (fk_is(k, n, delta_fields[x])) f = x;
+      if (f < 0 || *field >= 0) return 0;
+      *field = f;
+      jr_ws(j);
+      const unsigned char *q = j->p;
+      if (j->p >= j->end || *j->p != '"') return 0;
+      j->p++;
+      if (!jr_string(j)) return 0;
+      for (unsigned cp; q < j->p;) { /* the raw text is valid UTF-8 (as lossy decoding keeps it) */
+        size_t m = *q < 0x80 ? 1 : utf8_seq(q, (size_t)(j->p - q), &cp);
+        if (!m) return 0;
+        q += m;
+      }
+    }
+  } while ((more = fk_next(j)) > 0);
+  return !more && t && *field >= 0 && fk_is(t, tn, delta_types[*field]);
+}
+
+static int fast_event(lash_stream *s, const char *data, size_t len) {
+  if (len < 2 || data[0] != '{' || data[len - 1] != '}' || memchr(data, '\n', len)) return -1;
+  jreader j;
+  memset(&j, 0, sizeof j);
+  j.p = (const unsigned char *)data;
+  j.end = j.p + len;
+  j.s = s->piece;
+  j.s.oom = 0; /* a failed append earlier is no reason to fall back now */
+  const unsigned char *k, *t = NULL;
+  size_t n, tn = 0;
+  uint64_t idx = 0;
+  int more, has_idx = 0, has_delta = 0, field = -1, ok = 0;
+  if (!fk_open(&j)) goto out;
+  do {
+    if (!fk_raw(&j, &k, &n) || !fk_colon(&j)) goto out;
+    if (fk_is(k, n, "type")) {
+      if (t || !fk_raw(&j, &t, &tn)) goto out;
+    } else if (fk_is(k, n, "index")) {
+      jr_ws(&j);
+      if (has_idx || !is_digit(j.p, j.end)) goto out;
+      has_idx = 1;
+      if (*j.p == '0') j.p++;
+      else
+        for (int d = 0; is_digit(j.p, j.end); d++, j.p++) {
+          if (d == 18) goto out;
+          idx = idx * 10 + (uint64_t)(*j.p - '0');
+        }
+    } else if (fk_is(k, n, "delta")) {
+      if (has_delta || !fk_delta(&j, &field)) goto out;
+      has_delta = 1;
+    } else {
+      goto out;
+    }
+  } while ((more = fk_next(&j)) > 0);
+  jr_ws(&j);
+  ok = !more && t && j.p == j.end;
+out:
+  s->piece = j.s; /* the scratch buffer is kept for the next event */
+  if (!ok) return -1;
+  if (fk_is(t, tn, "ping") || fk_is(t, tn, "content_block_stop") || fk_is(t, tn, "message_stop")) return LASH_OK;
+  if (!fk_is(t, tn, "content_block_delta")) return -1;
+  if (idx >= s->nblocks || !has_delta) return LASH_OK; /* a delta for a block never started */
+  return put_piece(s, &s->blocks[idx], delta_fields[field], j.s.data);
+}
+
 /* process_sse_event(): one event's data. */
 static int on_event(void *ud, const char *data, size_t len) {
   lash_stream *s = ud;
   if (s->rc) return s->rc;
+  int fast = fast_event(s, data, len);
+  if (fast >= 0) return fast;
   /* lash decodes lines lossily and trims each data line and the event */
   lash_buf *ev = &s->event;
   ev->len = 0;

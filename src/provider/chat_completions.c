@@ -775,6 +775,7 @@ struct lash_stream {
   int body_over;
   char lead; /* the body's first non-blank byte */
   lash_buf scratch, line;
+  lash_buf piece; /* fast_event's strings */
   cc_delta *deltas;
   size_t ndeltas, capdeltas;
   lash_delta_fn on_delta;
@@ -996,6 +997,19 @@ static int push_piece(lash_stream *s, lash_buf *b, const char *kind, const char 
   return add_delta(s, kind, piece, n);
 }
 
+/* lash reports the event's text deltas, then its reasoning deltas */
+static void deliver(lash_stream *s) {
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t i = 0; i < s->ndeltas; i++) {
+      cc_delta *d = &s->deltas[i];
+      if ((pass == 0) != (d->kind[0] == 't')) continue;
+      if (!s->on_delta) continue;
+      s->on_delta(s->ud, d->kind, d->text, d->len);
+      if (pass == 0) s->text_streamed = 1;
+    }
+  s->ndeltas = 0;
+}
+
 /* process_chat_sse_event on one parsed event (taken: kept or freed). */
 static int process_event(lash_stream *s, cJSON *ev) {
   static const char *const en[] = {"error", "usage", "choices"};
@@ -1036,21 +1050,155 @@ static int process_event(lash_stream *s, cJSON *ev) {
     }
     if (ch.details && apply_details(s, ch.details)) return s->err.code;
   }
-  /* lash reports the event's text deltas, then its reasoning deltas */
-  for (int pass = 0; pass < 2; pass++)
-    for (size_t i = 0; i < s->ndeltas; i++) {
-      cc_delta *d = &s->deltas[i];
-      if ((pass == 0) != (d->kind[0] == 't')) continue;
-      if (!s->on_delta) continue;
-      s->on_delta(s->ud, d->kind, d->text, d->len);
-      if (pass == 0) s->text_streamed = 1;
-    }
-  s->ndeltas = 0;
+  deliver(s);
   return LASH_OK;
 invalid:
   cJSON_Delete(ev);
   snprintf(msg, sizeof msg, "Invalid Chat Completions SSE payload: %s", err);
   return s_fail(s, LASH_E_INVALID_ARGUMENT, msg);
+}
+
+/* ---- the common chunk without a DOM ----
+ * Most of a stream is {..., "choices":[{"index":0,"delta":{"content":"..."},"logprobs":null,
+ * "finish_reason":null}],"usage":null}. fast_event reads exactly that shape from one
+ * well-formed UTF-8 line: keys plain ASCII, "error" and "usage" null, one choice whose
+ * delta has a non-empty string content and no other known field, its finish_reason and
+ * usage null, every other member a string, null, boolean or plain integer. It then does
+ * what process_event would; for anything else it returns -1 having changed nothing.
+ * The event is not kept as last_event (dropped instead): once text has streamed the
+ * response's parts never come from it. */
+
+static int fc_key(jp_t *j, const char **k, size_t *n) {
+  jp_ws(j);
+  if (j->p >= j->end || *j->p != '"') return 0;
+  const char *b = ++j->p;
+  while (j->p < j->end && *j->p != '"' && *j->p != '\\' && (unsigned char)*j->p >= 0x20 && (unsigned char)*j->p < 0x80) j->p++;
+  if (j->p >= j->end || *j->p != '"') return 0;
+  *k = b;
+  *n = (size_t)(j->p++ - b);
+  jp_ws(j);
+  if (j->p >= j->end || *j->p != ':') return 0;
+  j->p++;
+  jp_ws(j);
+  return 1;
+}
+
+static int fc_is(const char *k, size_t n, const char *w) { return strlen(w) == n && !memcmp(k, w, n); }
+
+/* After a member: 1 at ',', 0 at close, -1 otherwise. */
+static int fc_next(jp_t *j, char close) {
+  jp_ws(j);
+  if (j->p >= j->end) return -1;
+  if (*j->p == ',') { j->p++; return 1; }
+  if (*j->p == close) { j->p++; return 0; }
+  return -1;
+}
+
+static int fc_word(jp_t *j, const char *w) {
+  size_t n = strlen(w);
+  if ((size_t)(j->end - j->p) < n || memcmp(j->p, w, n)) return 0;
+  j->p += n;
+  return 1;
+}
+
+/* A string (escapes checked, its raw text well-formed UTF-8), decoded into j->tmp. */
+static int fc_string(jp_t *j) {
+  const char *q = j->p;
+  int esc;
+  if (j->p >= j->end || *j->p != '"' || !jp_string(j, &esc)) return 0;
+  return lash__utf8_whole(q, (size_t)(j->p - q));
+}
+
+/* An ignored member's value: a string, null, true, false or a plain integer. */
+static int fc_scalar(jp_t *j) {
+  if (j->p >= j->end) return 0;
+  if (*j->p == '"') return fc_string(j);
+  if (fc_word(j, "null") || fc_word(j, "true") || fc_word(j, "false")) return 1;
+  if (*j->p == '-') j->p++;
+  if (j->p >= j->end || *j->p < '0' || *j->p > '9') return 0;
+  if (*j->p == '0') { j->p++; return 1; }
+  for (int d = 0; j->p < j->end && *j->p >= '0' && *j->p <= '9'; d++, j->p++)
+    if (d == 18) return 0;
+  return 1;
+}
+
+/* [{"delta":{"content":"..."},"finish_reason":null,...}]: *content at the string. */
+static int fc_choices(jp_t *j, const char **content) {
+  static const char *const known[] = {"reasoning_content", "reasoning", "reasoning_text", "tool_calls", "reasoning_details"};
+  const char *k;
+  size_t n;
+  int more, seen = 0;
+  if (!fc_word(j, "[")) return 0;
+  jp_ws(j);
+  if (!fc_word(j, "{")) return 0;
+  do {
+    if (!fc_key(j, &k, &n)) return 0;
+    if (fc_is(k, n, "delta")) {
+      if (seen & 1 || !fc_word(j, "{")) return 0;
+      seen |= 1;
+      int dmore;
+      do {
+        if (!fc_key(j, &k, &n)) return 0;
+        if (fc_is(k, n, "content")) {
+          if (*content) return 0;
+          *content = j->p;
+          if (!fc_string(j)) return 0;
+        } else {
+          for (int x = 0; x < 5; x++)
+            if (fc_is(k, n, known[x])) return 0;
+          if (!fc_scalar(j)) return 0;
+        }
+      } while ((dmore = fc_next(j, '}')) > 0);
+      if (dmore) return 0;
+    } else if (fc_is(k, n, "finish_reason") || fc_is(k, n, "usage")) {
+      int bit = k[0] == 'f' ? 2 : 4;
+      if (seen & bit || !fc_word(j, "null")) return 0;
+      seen |= bit;
+    } else if (!fc_scalar(j)) {
+      return 0;
+    }
+  } while ((more = fc_next(j, '}')) > 0);
+  return !more && fc_next(j, ']') == 0;
+}
+
+static int fast_event(lash_stream *s, const char *data, size_t len) {
+  if (len < 2 || data[0] != '{' || data[len - 1] != '}' || memchr(data, '\n', len)) return -1;
+  jp_t j;
+  memset(&j, 0, sizeof j);
+  j.s = j.p = data + 1;
+  j.end = data + len;
+  j.tmp = s->piece;
+  j.tmp.oom = 0; /* a failed append earlier is no reason to fall back now */
+  const char *k, *content = NULL;
+  size_t n;
+  int more, seen = 0, ok = 0;
+  do {
+    if (!fc_key(&j, &k, &n)) goto out;
+    if (fc_is(k, n, "error") || fc_is(k, n, "usage")) {
+      int bit = k[0] == 'e' ? 1 : 2;
+      if (seen & bit || !fc_word(&j, "null")) goto out;
+      seen |= bit;
+    } else if (fc_is(k, n, "choices")) {
+      if (seen & 4 || !fc_choices(&j, &content)) goto out;
+      seen |= 4;
+    } else if (!fc_scalar(&j)) {
+      goto out;
+    }
+  } while ((more = fc_next(&j, '}')) > 0);
+  jp_ws(&j);
+  if (more || !content || j.p != j.end) goto out;
+  j.p = content; /* decode the content again: later strings reused the buffer */
+  int esc;
+  ok = jp_string(&j, &esc) && j.tmp.data && *j.tmp.data;
+out:
+  s->piece = j.tmp; /* kept for the next event */
+  if (!ok) return -1;
+  cJSON_Delete(s->last_event);
+  s->last_event = NULL;
+  s->ndeltas = 0;
+  if (push_piece(s, &s->text, "text", s->piece.data)) return s->err.code;
+  deliver(s);
+  return LASH_OK;
 }
 
 /* One SSE event's data, as lash's SseBuffer + process_chat_sse_event read it:
@@ -1059,6 +1207,8 @@ static int on_event(void *ud, const char *data, size_t len) {
   lash_stream *s = ud;
   s->saw_event = 1;
   lash__buf_free(&s->body);
+  int fast = fast_event(s, data, len);
+  if (fast >= 0) return fast;
   s->scratch.len = 0;
   s->line.len = 0;
   if (!lash__utf8_lossy(&s->scratch, data, len)) return s_oom(s);
@@ -1104,6 +1254,7 @@ static lash_stream *stream_new(const lash_allocator *a) {
   lash__buf_init(&s->body, &s->alloc);
   lash__buf_init(&s->scratch, &s->alloc);
   lash__buf_init(&s->line, &s->alloc);
+  lash__buf_init(&s->piece, &s->alloc);
   return s;
 }
 
@@ -1116,6 +1267,7 @@ static void stream_free(lash_stream *s) {
   lash__buf_free(&s->body);
   lash__buf_free(&s->scratch);
   lash__buf_free(&s->line);
+  lash__buf_free(&s->piece);
   for (size_t i = 0; i < s->ncalls; i++) {
     lash__buf_free(&s->calls[i].id);
     lash__buf_free(&s->calls[i].name);

@@ -76,27 +76,48 @@ int lash__serde_normalize(cJSON *v, int depth) {
 
 /* ---- text ---- */
 
+/* The well-formed sequence at p[0] (p[0] >= 0x80): its length, or 0 with *skip
+ * the length of the maximal ill-formed subpart there. */
+static size_t utf8_seq(const unsigned char *p, size_t n, size_t *skip) {
+  unsigned c = p[0];
+  size_t need = 0, k = 1;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) need = 1;
+  else if (c >= 0xE0 && c <= 0xEF) { need = 2; if (c == 0xE0) lo = 0xA0; else if (c == 0xED) hi = 0x9F; }
+  else if (c >= 0xF0 && c <= 0xF4) { need = 3; if (c == 0xF0) lo = 0x90; else if (c == 0xF4) hi = 0x8F; }
+  if (need && 1 < n && p[1] >= lo && p[1] <= hi) {
+    k = 2;
+    while (k <= need && k < n && (p[k] & 0xC0) == 0x80) k++;
+    if (k == need + 1) return k;
+  }
+  *skip = k;
+  return 0;
+}
+
 int lash__utf8_lossy(lash_buf *out, const char *s, size_t n) {
   const unsigned char *p = (const unsigned char *)s;
-  size_t i = 0, run = 0;
+  size_t i = 0, run = 0, k;
   while (i < n) {
-    unsigned c = p[i];
-    if (c < 0x80) { i++; continue; }
-    size_t need = 0, k = 1;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) need = 1;
-    else if (c >= 0xE0 && c <= 0xEF) { need = 2; if (c == 0xE0) lo = 0xA0; else if (c == 0xED) hi = 0x9F; }
-    else if (c >= 0xF0 && c <= 0xF4) { need = 3; if (c == 0xF0) lo = 0x90; else if (c == 0xF4) hi = 0x8F; }
-    if (need && i + 1 < n && p[i + 1] >= lo && p[i + 1] <= hi) {
-      k = 2;
-      while (k <= need && i + k < n && (p[i + k] & 0xC0) == 0x80) k++;
-      if (k == need + 1) { i += k; continue; }
-    }
+    if (p[i] < 0x80) { i++; continue; }
+    size_t ok = utf8_seq(p + i, n - i, &k);
+    if (ok) { i += ok; continue; }
     if (!lash__buf_append(out, s + run, i - run) || !lash__buf_append(out, "\xEF\xBF\xBD", 3)) return 0;
     i += k;
     run = i;
   }
   return lash__buf_append(out, s + run, n - run);
+}
+
+int lash__utf8_whole(const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = 0, k;
+  while (i < n) {
+    if (p[i] < 0x80) { i++; continue; }
+    size_t ok = utf8_seq(p + i, n - i, &k);
+    if (!ok) return 0;
+    i += ok;
+  }
+  return 1;
 }
 
 int lash__utf8_clip(const char *s, size_t max) {

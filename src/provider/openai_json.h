@@ -27,6 +27,8 @@ int lash__serde_normalize(cJSON *v, int depth);
 /* Append s[0..n) with each maximal ill-formed subpart replaced by U+FFFD, as
  * Rust's String::from_utf8_lossy does (lash decodes stream lines so). */
 int lash__utf8_lossy(lash_buf *out, const char *s, size_t n);
+/* Whether s[0..n) is well-formed UTF-8 (lash__utf8_lossy would copy it unchanged). */
+int lash__utf8_whole(const char *s, size_t n);
 /* The length of the longest prefix of s of at most max bytes that ends on a
  * UTF-8 boundary. */
 int lash__utf8_clip(const char *s, size_t max);
