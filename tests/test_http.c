@@ -27,6 +27,7 @@
 #include "provider/failure.h"
 #include "provider/http.h"
 #include "util/alloc.h"
+#include "budget_alloc.h" /* B, BUDGET: the failing allocator */
 #include "test.h"
 
 /* ================================================================ classifier */
@@ -371,46 +372,6 @@ static void openai_error_retryable(void) {
 }
 
 /* ================================================================ fake host */
-
-/* Allocation budget shared by core and host (cJSON's hooks are global): only
- * calls into the core are armed; the host's own work inside call() is not. */
-typedef struct {
-  int armed;
-  long left;      /* armed allocations allowed before failing; < 0: unlimited */
-  long fail_at;   /* >= 0: fail only the armed allocation with this index */
-  long count;     /* armed allocations seen */
-  long live;
-} budget;
-static budget B;
-
-static int b_deny(void) {
-  if (!B.armed) return 0;
-  long i = B.count++;
-  if (B.fail_at >= 0) return i == B.fail_at;
-  if (B.left == 0) return 1;
-  if (B.left > 0) B.left--;
-  return 0;
-}
-static void *b_alloc(size_t n, void *ud) {
-  (void)ud;
-  if (b_deny()) return NULL;
-  void *p = malloc(n);
-  if (p) B.live++;
-  return p;
-}
-static void *b_realloc(void *p, size_t n, void *ud) {
-  (void)ud;
-  if (b_deny()) return NULL;
-  void *q = realloc(p, n);
-  if (q && !p) B.live++;
-  return q;
-}
-static void b_free(void *p, void *ud) {
-  (void)ud;
-  if (p) B.live--;
-  free(p);
-}
-static const lash_allocator BUDGET = {b_alloc, b_realloc, b_free, NULL};
 
 #define MAXP 32
 typedef struct {

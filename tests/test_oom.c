@@ -15,55 +15,13 @@
 #include "cJSON.h"
 #include "lash/lash_host.h"
 #include "util/alloc.h"
+#include "budget_alloc.h" /* B, BUDGET: the failing allocator */
 #include "test.h"
 
 /* Millions of allocations under ASan: shallow allocation stacks keep the sweep
  * near 15 s (a leak still names its run: see B.live). */
 const char *__asan_default_options(void);
 const char *__asan_default_options(void) { return "malloc_context_size=5"; }
-
-/* ================================================================ budget */
-
-/* Shared by core and host (cJSON's hooks are global); the host's own work
- * inside call() is never armed. */
-typedef struct {
-  int armed;
-  long left;    /* armed allocations allowed before failing; < 0: unlimited */
-  long fail_at; /* >= 0: fail only the armed allocation with this index */
-  long count;   /* armed allocations seen */
-  long denied;  /* allocations refused */
-  long live;
-} budget;
-static budget B;
-
-static int b_deny(void) {
-  if (!B.armed) return 0;
-  long i = B.count++;
-  int deny = B.fail_at >= 0 ? i == B.fail_at : B.left == 0;
-  if (B.fail_at < 0 && B.left > 0) B.left--;
-  if (deny) B.denied++;
-  return deny;
-}
-static void *b_alloc(size_t n, void *ud) {
-  (void)ud;
-  if (b_deny()) return NULL;
-  void *p = malloc(n);
-  if (p) B.live++;
-  return p;
-}
-static void *b_realloc(void *p, size_t n, void *ud) {
-  (void)ud;
-  if (b_deny()) return NULL;
-  void *q = realloc(p, n);
-  if (q && !p) B.live++;
-  return q;
-}
-static void b_free(void *p, void *ud) {
-  (void)ud;
-  if (p) B.live--;
-  free(p);
-}
-static const lash_allocator BUDGET = {b_alloc, b_realloc, b_free, NULL};
 
 /* ================================================================ fake host */
 

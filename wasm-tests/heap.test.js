@@ -11,6 +11,15 @@ const build = (provider, tools) => {
   return b.build();
 };
 
+// Run a turn and cancel it after ms; resolves to its outcome.
+async function cancelledAfter(turn, ms) {
+  const ac = new AbortController();
+  const running = turn.signal(ac.signal).run();
+  await new Promise((r) => setTimeout(r, ms));
+  ac.abort();
+  return (await running).result.outcome;
+}
+
 test('open, run turns, close: the heap comes back to its baseline', async () => {
   const core = await build(new EchoProvider());
   const warm = await core.session('warm').open(); // first use sizes the core's tables
@@ -52,11 +61,7 @@ test('tool turns, batch and cancelled turns leave nothing behind either', async 
     script();
     await s.turn('go').run();
     provider.responses.push({ toolCalls: [{ id: 'w', name: 'wait', arguments: {} }] });
-    const ac = new AbortController();
-    const running = s.turn('wait').signal(ac.signal).run();
-    await new Promise((r) => setTimeout(r, 5));
-    ac.abort();
-    expect((await running).result.outcome).toEqual({ stopped: 'cancelled' });
+    expect(await cancelledAfter(s.turn('wait'), 5)).toEqual({ stopped: 'cancelled' });
     s.close();
   }
   await new Promise((r) => setTimeout(r, 0));
@@ -100,11 +105,7 @@ test('turns over HTTP (every dialect, retries, bad streams, a 10 MB event, cance
         expect((await s.turn('five').run()).result.outcome).toEqual({ stopped: 'provider_error' });
         expect((await s.turn('six').run()).result.outcome).toHaveProperty('finished');
         server.script([{ endless: true, intervalMs: 5 }]);
-        const ac = new AbortController();
-        const running = s.turn('seven').signal(ac.signal).run();
-        await new Promise((r) => setTimeout(r, 30));
-        ac.abort();
-        expect((await running).result.outcome).toEqual({ stopped: 'cancelled' });
+        expect(await cancelledAfter(s.turn('seven'), 30)).toEqual({ stopped: 'cancelled' });
         s.close();
       }
       await new Promise((r) => setTimeout(r, 0));
