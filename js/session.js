@@ -14,6 +14,7 @@ export function attachCoreHost(instance, live) {
   const tools = new Map();
   for (const provider of live.tools) for (const t of provider.tools) tools.set(t.name, t);
   const host = { turns, live, sessions: new Map() }; // sessions: id -> { store, head }
+  const attachmentStore = () => live.facets.attachment_store ?? live.runtimeHostConfig?.attachmentStore;
 
   instance.onOp('llm.call', async (msg, signal) => {
     const run = turns.get(msg.turn);
@@ -35,7 +36,7 @@ export function attachCoreHost(instance, live) {
 
   // Image bytes for a wire request: {mime, data: base64}.
   instance.onOp('attachment.get', async (msg) => {
-    const store = live.facets.attachment_store ?? live.runtimeHostConfig?.attachmentStore;
+    const store = attachmentStore();
     if (typeof store?.get !== 'function') throw new Error('the attachment store cannot read images');
     const { meta, bytes } = await store.get(msg.id);
     const type = meta?.media_type?.type ?? 'png';
@@ -67,7 +68,7 @@ export function attachCoreHost(instance, live) {
   instance.onOp('attachment.put', async (msg) => {
     const run = turns.get(msg.turn);
     const bytes = run?.blobs?.[msg.label];
-    const store = live.facets.attachment_store ?? live.runtimeHostConfig?.attachmentStore;
+    const store = attachmentStore();
     if (!bytes) throw new Error(`missing blob for id '${msg.label}'`);
     if (typeof store?.put !== 'function') throw new Error('the attachment store cannot store images');
     return store.put(bytes, { media_type: { kind: 'image', type: 'png' }, label: msg.label });

@@ -3,8 +3,8 @@
 // fetch: it joins the base URL and the endpoint the core names, adds the
 // credentials (which therefore never enter wasm memory, traces or stores),
 // enforces the core's timeouts and streams the response bytes back.
-import { LashError } from '../errors.js';
-import { checkString, checkFunction, checkObject, checkPositiveInt } from '../validate.js';
+import { invalidArgument } from '../errors.js';
+import { checkString, checkFunction, checkObject, checkPositiveInt, checkEnum } from '../validate.js';
 
 const RELIABILITY_KEYS = {
   maxAttempts: 'max_attempts', baseDelayMs: 'base_delay_ms', maxDelayMs: 'max_delay_ms',
@@ -14,10 +14,6 @@ const RELIABILITY_KEYS = {
 const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
 
 function fail(err) { if (err) throw err; }
-
-function bad(argument, detail) {
-  return new LashError('InvalidArgument', `invalid argument \`${argument}\`: ${detail}`, { argument });
-}
 
 class HttpProvider {
   #apiKey;
@@ -31,27 +27,25 @@ class HttpProvider {
     const { apiKey, baseUrl = defaultBaseUrl, fetch, headers = {}, reliability = {}, exposeThinking = false,
       maxOutputTokens, reasoningEffort, cacheRetention } = options;
     if (apiKey !== undefined && apiKey !== null) fail(checkString('apiKey', apiKey, { maxBytes: 16384 }));
-    if (baseUrl === undefined) throw bad('baseUrl', 'this provider needs a baseUrl (e.g. http://127.0.0.1:8080/v1)');
+    if (baseUrl === undefined) throw invalidArgument('baseUrl', 'this provider needs a baseUrl (e.g. http://127.0.0.1:8080/v1)');
     fail(checkString('baseUrl', baseUrl, { nonEmpty: true, maxBytes: 4096 }));
-    try { new URL(baseUrl); } catch { throw bad('baseUrl', `not an absolute URL: ${baseUrl}`); }
+    try { new URL(baseUrl); } catch { throw invalidArgument('baseUrl', `not an absolute URL: ${baseUrl}`); }
     if (fetch !== undefined) fail(checkFunction('fetch', fetch));
     fail(checkObject('headers', headers));
     fail(checkObject('reliability', reliability));
     const rel = {};
     for (const [key, value] of Object.entries(reliability)) {
       const wire = RELIABILITY_KEYS[key];
-      if (!wire) throw bad(`reliability.${key}`, `unknown option (known: ${Object.keys(RELIABILITY_KEYS).join(', ')})`);
+      if (!wire) throw invalidArgument(`reliability.${key}`, `unknown option (known: ${Object.keys(RELIABILITY_KEYS).join(', ')})`);
       if (value === undefined) continue;
       const positive = key === 'maxAttempts' || key.endsWith('TimeoutMs') || key === 'maxResponseBytes';
       if (!Number.isSafeInteger(value) || value < 0 || (positive && value === 0))
-        throw bad(`reliability.${key}`, positive ? 'must be greater than 0' : 'must be a non-negative integer');
+        throw invalidArgument(`reliability.${key}`, positive ? 'must be greater than 0' : 'must be a non-negative integer');
       rel[wire] = value;
     }
     if (maxOutputTokens !== undefined) fail(checkPositiveInt('maxOutputTokens', maxOutputTokens));
-    if (reasoningEffort !== undefined && !REASONING_EFFORTS.includes(reasoningEffort))
-      throw bad('reasoningEffort', `expected one of ${REASONING_EFFORTS.join(', ')}`);
-    if (cacheRetention !== undefined && !['none', 'short', 'long'].includes(cacheRetention))
-      throw bad('cacheRetention', "expected 'none', 'short' or 'long'");
+    if (reasoningEffort !== undefined) fail(checkEnum('reasoningEffort', reasoningEffort, REASONING_EFFORTS));
+    if (cacheRetention !== undefined) fail(checkEnum('cacheRetention', cacheRetention, ['none', 'short', 'long']));
     this.#apiKey = apiKey ?? '';
     this.#fetch = fetch;
     this.#headers = { ...headers };

@@ -44,7 +44,7 @@ struct lash_http_call {
   char *body;
   size_t body_len;
   lash_buf header; /* the op header without the attempt number */
-  uint32_t turn, attempt, op;
+  uint32_t attempt, op;
   int timer; /* op is the retry timer */
   /* the current attempt */
   int head_seen, status;
@@ -60,10 +60,6 @@ static const kind_info *kind_of(const char *kind) {
   return NULL;
 }
 
-int lash__http_kind_known(const char *kind) { return kind_of(kind) != NULL; }
-
-static int positive(const cJSON *v) { return cJSON_IsNumber(v) && v->valuedouble > 0 && isfinite(v->valuedouble); }
-
 int lash__http_config_check(const cJSON *cfg, lash_err *e) {
   if (!cJSON_IsObject(cfg) || !kind_of(lash__json_str(cfg, "kind")))
     return lash__err(e, LASH_E_INVALID_ARGUMENT, "provider", "unknown HTTP provider kind");
@@ -75,16 +71,11 @@ int lash__http_config_check(const cJSON *cfg, lash_err *e) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, keys[i]);
     if (!v || cJSON_IsNull(v)) continue;
     int need_positive = i == 0 || i >= 4;
-    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0 || (need_positive && !positive(v)))
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0 || (need_positive && v->valuedouble == 0))
       return lash__err(e, LASH_E_INVALID_ARGUMENT, keys[i], "%s must be %s", keys[i],
                        need_positive ? "greater than 0" : "a non-negative number");
   }
   return LASH_OK;
-}
-
-static double num_or(const cJSON *o, const char *k, double dflt) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-  return cJSON_IsNumber(v) ? v->valuedouble : dflt;
 }
 
 /* ---- one attempt ---------------------------------------------------------- */
@@ -242,18 +233,17 @@ lash_http_call *lash__http_start(const lash_allocator *a, lash_task *task, uint3
   c->a = a;
   c->k = k;
   c->task = task;
-  c->turn = turn;
   if (ev) c->ev = *ev;
   c->expose_thinking = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "expose_thinking"));
   const cJSON *r = cJSON_GetObjectItemCaseSensitive(cfg, "reliability");
-  double attempts = num_or(r, "max_attempts", 4);
+  double attempts = lash__json_num(r, "max_attempts", 4);
   c->retry.max_attempts = attempts < 1 ? 1 : attempts > 100 ? 100 : (uint32_t)attempts;
-  c->retry.base_delay_ms = num_or(r, "base_delay_ms", 2000);
-  c->retry.max_delay_ms = num_or(r, "max_delay_ms", 10000);
-  c->retry.retry_after_cap_ms = num_or(r, "retry_after_cap_ms", 60000);
-  c->timeout_ms = num_or(r, "request_timeout_ms", 300000);
-  c->chunk_timeout_ms = num_or(r, "chunk_timeout_ms", 120000);
-  c->max_response_bytes = num_or(r, "max_response_bytes", RESPONSE_MAX_DEFAULT);
+  c->retry.base_delay_ms = lash__json_num(r, "base_delay_ms", 2000);
+  c->retry.max_delay_ms = lash__json_num(r, "max_delay_ms", 10000);
+  c->retry.retry_after_cap_ms = lash__json_num(r, "retry_after_cap_ms", 60000);
+  c->timeout_ms = lash__json_num(r, "request_timeout_ms", 300000);
+  c->chunk_timeout_ms = lash__json_num(r, "chunk_timeout_ms", 120000);
+  c->max_response_bytes = lash__json_num(r, "max_response_bytes", RESPONSE_MAX_DEFAULT);
   lash__buf_init(&c->header, a);
   lash__buf_init(&c->errbody, a);
   c->retry_after_ms = -1;
@@ -281,75 +271,73 @@ lash_http_call *lash__http_start(const lash_allocator *a, lash_task *task, uint3
 int lash__http_poll(lash_http_call *c, char **out, size_t *out_len) {
   *out = NULL;
   *out_len = 0;
-  for (;;) {
-    int st;
-    char *payload = NULL;
-    size_t len = 0;
-    if (c->timer) { /* sleeping before a retry */
-      if (lash__task_take_op(c->task, c->op, &st, &payload, &len) != 1) return LASH_HTTP_PENDING;
-      lash__free(c->a, payload);
-      c->op = 0;
-      if (st == LASH_OP_CANCELLED) return LASH_HTTP_CANCELLED;
-      c->attempt++;
-      if (!start_attempt(c)) {
-        lash_failure f;
-        lash__failure_init(&f, LASH_FAIL_UNKNOWN, 0, "could not start the provider request");
-        *out = failure_json(c, &f, out_len);
-        return LASH_HTTP_FAILED;
-      }
-      return LASH_HTTP_PENDING;
+  int st;
+  char *payload = NULL;
+  size_t len = 0;
+  if (c->timer) { /* sleeping before a retry */
+    if (lash__task_take_op(c->task, c->op, &st, &payload, &len) != 1) return LASH_HTTP_PENDING;
+    lash__free(c->a, payload);
+    c->op = 0;
+    if (st == LASH_OP_CANCELLED) return LASH_HTTP_CANCELLED;
+    c->attempt++;
+    if (!start_attempt(c)) {
+      lash_failure f;
+      lash__failure_init(&f, LASH_FAIL_UNKNOWN, 0, "could not start the provider request");
+      *out = failure_json(c, &f, out_len);
+      return LASH_HTTP_FAILED;
     }
-    lash_failure f;
-    int outcome = LASH_HTTP_PENDING;
-    cJSON *resp = NULL;
-    char *head, *data;
-    size_t hlen, dlen;
-    lash__task_take_data(c->task, c->op, &head, &hlen, &data, &dlen);
-    int ok = 1;
-    if (head) ok = take_head(c, head, hlen, &f);
-    if (ok && data) ok = take_body(c, data, dlen, &f);
-    lash__free(c->a, head);
-    lash__free(c->a, data);
-    if (!ok) {
-      lash__task_cancel_op(c->task, c->op); /* aborts the fetch */
-      c->op = 0;
-      outcome = LASH_HTTP_FAILED;
-    } else {
-      if (lash__task_take_op(c->task, c->op, &st, &payload, &len) != 1) return LASH_HTTP_PENDING;
-      c->op = 0;
-      outcome = finish_attempt(c, st, payload, len, &f, &resp);
-      lash__free(c->a, payload);
-    }
-    if (outcome == LASH_HTTP_CANCELLED) return outcome;
-    if (outcome == LASH_HTTP_OK) {
-      cJSON_AddBoolToObject(resp, "text_streamed", c->streamed);
-      char *text = cJSON_PrintUnformatted(resp);
-      cJSON_Delete(resp);
-      if (text) {
-        *out = lash__strndup(c->a, text, strlen(text));
-        *out_len = *out ? strlen(*out) : 0;
-        cJSON_free(text);
-      }
-      if (*out) return LASH_HTTP_OK;
-      lash__failure_init(&f, LASH_FAIL_UNKNOWN, 0, "out of memory");
-    }
-    /* ProviderHandle::complete: classify, then retry while attempts remain */
-    lash__failure_classify(&f);
-    if (f.retryable && c->attempt + 1 < c->retry.max_attempts) {
-      double delay = lash__retry_delay_ms(&c->retry, c->attempt, f.retry_after_ms);
-      if (c->ev.retry) c->ev.retry(c->ev.ud, floor(delay / 1000), c->attempt + 1, c->retry.max_attempts, f.message);
-      char msg[64];
-      int n = snprintf(msg, sizeof msg, "{\"op\":\"timer\",\"ms\":%.0f}", delay);
-      reset_attempt(c);
-      c->op = lash__task_start_op(c->task, msg, (size_t)n);
-      c->timer = 1;
-      if (c->op) return LASH_HTTP_PENDING;
-      c->timer = 0;
-    }
-    reset_attempt(c);
-    *out = failure_json(c, &f, out_len);
-    return LASH_HTTP_FAILED;
+    return LASH_HTTP_PENDING;
   }
+  lash_failure f;
+  int outcome = LASH_HTTP_PENDING;
+  cJSON *resp = NULL;
+  char *head, *data;
+  size_t hlen, dlen;
+  lash__task_take_data(c->task, c->op, &head, &hlen, &data, &dlen);
+  int ok = 1;
+  if (head) ok = take_head(c, head, hlen, &f);
+  if (ok && data) ok = take_body(c, data, dlen, &f);
+  lash__free(c->a, head);
+  lash__free(c->a, data);
+  if (!ok) {
+    lash__task_cancel_op(c->task, c->op); /* aborts the fetch */
+    c->op = 0;
+    outcome = LASH_HTTP_FAILED;
+  } else {
+    if (lash__task_take_op(c->task, c->op, &st, &payload, &len) != 1) return LASH_HTTP_PENDING;
+    c->op = 0;
+    outcome = finish_attempt(c, st, payload, len, &f, &resp);
+    lash__free(c->a, payload);
+  }
+  if (outcome == LASH_HTTP_CANCELLED) return outcome;
+  if (outcome == LASH_HTTP_OK) {
+    cJSON_AddBoolToObject(resp, "text_streamed", c->streamed);
+    char *text = cJSON_PrintUnformatted(resp);
+    cJSON_Delete(resp);
+    if (text) {
+      *out = lash__strndup(c->a, text, strlen(text));
+      *out_len = *out ? strlen(*out) : 0;
+      cJSON_free(text);
+    }
+    if (*out) return LASH_HTTP_OK;
+    lash__failure_init(&f, LASH_FAIL_UNKNOWN, 0, "out of memory");
+  }
+  /* ProviderHandle::complete: classify, then retry while attempts remain */
+  lash__failure_classify(&f);
+  if (f.retryable && c->attempt + 1 < c->retry.max_attempts) {
+    double delay = lash__retry_delay_ms(&c->retry, c->attempt, f.retry_after_ms);
+    if (c->ev.retry) c->ev.retry(c->ev.ud, floor(delay / 1000), c->attempt + 1, c->retry.max_attempts, f.message);
+    char msg[64];
+    int n = snprintf(msg, sizeof msg, "{\"op\":\"timer\",\"ms\":%.0f}", delay);
+    reset_attempt(c);
+    c->op = lash__task_start_op(c->task, msg, (size_t)n);
+    c->timer = 1;
+    if (c->op) return LASH_HTTP_PENDING;
+    c->timer = 0;
+  }
+  reset_attempt(c);
+  *out = failure_json(c, &f, out_len);
+  return LASH_HTTP_FAILED;
 }
 
 void lash__http_free(lash_http_call *c) {

@@ -19,8 +19,6 @@ typedef struct lash_http_events {
   void *ud;
 } lash_http_events;
 
-/* 1 if kind names a wire dialect this core speaks over HTTP. */
-int lash__http_kind_known(const char *kind);
 /* Validate a provider's HTTP config ({kind, base_url?, expose_thinking?,
  * max_output_tokens?, reasoning_effort?, cache_retention?, reliability?{...}}). */
 int lash__http_config_check(const cJSON *cfg, lash_err *e);
