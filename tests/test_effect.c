@@ -8,6 +8,7 @@
 #include "cJSON.h"
 #include "effect/await.h"
 #include "effect/envelope.h"
+#include "effect/identity.h"
 #include "effect/scope.h"
 #include "util/alloc.h"
 #include "util/hmac.h"
@@ -468,6 +469,52 @@ static void turn_effect_replay_keys(void) {
   lash__buf_free(&b);
 }
 
+/* ProcessCommand::effect_id (envelope.rs:632) and
+ * envelope.rs process_transfer_v1_identity_golden. */
+static void process_command_effect_ids(void) {
+  lash_buf b;
+  lash__buf_init(&b, NULL);
+  /* the golden ids include "process\0b" (an embedded NUL), so the preimage is
+   * built with the encoder directly; the C-string wrapper is checked for shape */
+  lash_buf pre;
+  lash__buf_init(&pre, NULL);
+  lash__identity_begin(&pre, "lash.process-transfer-set", 1);
+  lash__identity_u64(&pre, 3);
+  lash__identity_string(&pre, "process:a:b");
+  lash__identity_bytes(&pre, "process\0b", 9);
+  lash__identity_string(&pre, "\xce\xbb");
+  char hex[2 * 256 + 1] = "";
+  for (size_t i = 0; i < pre.len && i < 256; i++) snprintf(hex + 2 * i, 3, "%02x", (unsigned char)pre.data[i]);
+  CHECK_STR(hex, "6c6173682d737461626c652d6964656e74697479010100000000000000196c6173682e70726f636573732d7472616e736665"
+                 "722d7365740000000000000003000000000000000b70726f636573733a613a62000000000000000970726f636573730062"
+                 "0000000000000002cebb");
+  lash__identity_render(&b, "process-transfer-set", 1, &pre);
+  CHECK_STR(b.data, "process-transfer-set:v1:sha256:cbbb28ff8d8ab022f3f9f625ebaeb7413f1e4da075f32010892e60200db64781");
+  lash__buf_free(&pre);
+  b.len = 0;
+  const char *plain[] = {"p1", "p2"};
+  lash__effect_id_process_transfer(&b, "from", "to", plain, 2);
+  CHECK(!strncmp(b.data, "process:transfer:from:to:process-transfer-set:v1:sha256:", 56) && b.len == 56 + 64);
+  struct { int (*f)(lash_buf *, const char *); const char *arg, *expect; } one[] = {
+      {lash__effect_id_process_start, "p", "process:start:p"},
+      {lash__effect_id_process_delete_session, "s", "process:delete-session:s"},
+      {lash__effect_id_process_await, "p", "process:await:p"},
+      {lash__effect_id_process_cancel, "p", "process:cancel:p"},
+      {lash__replay_delete_session, "s", "s:delete-session"}};
+  for (int i = 0; i < 5; i++) {
+    b.len = 0;
+    one[i].f(&b, one[i].arg);
+    CHECK_STR(b.data, one[i].expect);
+  }
+  b.len = 0;
+  lash__effect_id_process_list(&b, "scope", 1);
+  CHECK_STR(b.data, "process:list:scope:all");
+  b.len = 0;
+  lash__effect_id_process_signal(&b, "p", "ready", "signal-1");
+  CHECK_STR(b.data, "process:signal:p:signal.ready:signal-1");
+  lash__buf_free(&b);
+}
+
 /* A tool round trip through the batch parent, by lash's rules: the machine's
  * ToolCalls effect becomes a tool_batch invocation (turn_driver/tools.rs:66),
  * each call a child "child:{i}:{call_id}" (tool_provider.rs:1111) attempted as
@@ -709,5 +756,5 @@ TEST_MAIN(RUN(await_event_identity_golden_corpus); RUN(promise_key_family_versio
           RUN(effect_host_await_event_session_cancel_resolves_outstanding_waits);
           RUN(effect_host_await_event_rejects_tampered_keys);
           RUN(turn_control_waiter_cancellation_never_resolves_the_gate); RUN(completions_resolve_json);
-          RUN(turn_effect_replay_keys); RUN(tool_round_trip_invocations);
+          RUN(turn_effect_replay_keys); RUN(process_command_effect_ids); RUN(tool_round_trip_invocations);
           RUN(envelope_matches_lash_journal_bytes); RUN(envelope_rejections); RUN(allocation_failure_sweep))

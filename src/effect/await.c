@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "effect/identity.h"
 #include "util/alloc.h"
 #include "util/hmac.h"
-#include "util/sha256.h"
 
 #define COMPLETED_TURN_CONTROL_KEY_LIMIT 4096u /* await_events.rs */
 #define REVOKED_SESSION_LIMIT 4096u
@@ -95,52 +95,20 @@ static int wait_equal(const lash_await_wait *a, const lash_await_wait *b) {
   return a->ordinal == b->ordinal;
 }
 
-/* ---- stable identity (lash stable_identity.rs IdentityEncoder) -------------- */
-
-static void enc_u64(lash_buf *b, uint64_t v) {
-  char be[8];
-  for (int i = 0; i < 8; i++) be[i] = (char)(v >> (56 - 8 * i));
-  lash__buf_append(b, be, 8);
-}
-static void enc_u8(lash_buf *b, uint8_t v) {
-  char c = (char)v;
-  lash__buf_append(b, &c, 1);
-}
-static void enc_bytes(lash_buf *b, const void *p, size_t n) {
-  enc_u64(b, n);
-  lash__buf_append(b, p, n);
-}
-static void enc_string(lash_buf *b, const char *s) { enc_bytes(b, s, strlen(s)); }
-/* magic || global salt 1 || family version || framed domain */
-static void enc_header(lash_buf *b, const char *domain) {
-  lash__buf_append(b, "lash-stable-identity", 20);
-  enc_u8(b, 1);
-  enc_u8(b, FAMILY_VERSION);
-  enc_string(b, domain);
-}
-
 /* promise_key_preimage */
 static int key_preimage(lash_buf *b, const lash_exec_scope *s, const lash_await_wait *w) {
-  enc_header(b, "lash.await-event");
-  enc_u8(b, (uint8_t)s->kind);
-  if (s->kind == LASH_SCOPE_TURN || s->kind == LASH_SCOPE_QUEUE_DRAIN) enc_string(b, s->session_id);
-  enc_string(b, s->kind == LASH_SCOPE_SESSION_DELETE ? s->session_id : s->id);
-  enc_u8(b, (uint8_t)w->kind);
-  if (w->kind == LASH_WAIT_TOOL_COMPLETION || w->kind == LASH_WAIT_CUSTOM) enc_string(b, w->a);
+  lash__identity_begin(b, "lash.await-event", FAMILY_VERSION);
+  lash__identity_u8(b, (uint8_t)s->kind);
+  if (s->kind == LASH_SCOPE_TURN || s->kind == LASH_SCOPE_QUEUE_DRAIN) lash__identity_string(b, s->session_id);
+  lash__identity_string(b, s->kind == LASH_SCOPE_SESSION_DELETE ? s->session_id : s->id);
+  lash__identity_u8(b, (uint8_t)w->kind);
+  if (w->kind == LASH_WAIT_TOOL_COMPLETION || w->kind == LASH_WAIT_CUSTOM) lash__identity_string(b, w->a);
   if (w->kind == LASH_WAIT_PROCESS_SIGNAL) {
-    enc_string(b, w->a);
-    enc_string(b, w->b);
-    enc_u64(b, w->ordinal);
+    lash__identity_string(b, w->a);
+    lash__identity_string(b, w->b);
+    lash__identity_u64(b, w->ordinal);
   }
   return !b->oom;
-}
-
-static int key_id_of(lash_buf *pre, char out[LASH_AWAIT_KEY_ID_MAX]) {
-  char hex[65];
-  lash__sha256_hex(pre->data, pre->len, hex);
-  memcpy(out, "await-event:v3:sha256:", 22);
-  memcpy(out + 22, hex, 65);
-  return 1;
 }
 
 int lash__await_key_id(const lash_allocator *a, const lash_exec_scope *s, const lash_await_wait *w,
@@ -153,8 +121,16 @@ int lash__await_key_id(const lash_allocator *a, const lash_exec_scope *s, const 
     lash__buf_free(&pre);
     return lash__err(e, LASH_E_NOMEM, NULL, NULL);
   }
-  key_id_of(&pre, out);
+  lash_buf id;
+  lash__buf_init(&id, a);
+  lash__identity_render(&id, "await-event", FAMILY_VERSION, &pre);
   lash__buf_free(&pre);
+  if (id.oom || id.len >= LASH_AWAIT_KEY_ID_MAX) {
+    lash__buf_free(&id);
+    return lash__err(e, LASH_E_NOMEM, NULL, NULL);
+  }
+  memcpy(out, id.data, id.len + 1);
+  lash__buf_free(&id);
   return LASH_OK;
 }
 
@@ -166,9 +142,9 @@ static int signature_of(const lash_await_registry *r, const lash_exec_scope *s, 
   lash__buf_init(&pre, r->alloc);
   lash__buf_init(&mat, r->alloc);
   key_preimage(&pre, s, w);
-  enc_header(&mat, "lash.await-event-auth");
-  enc_bytes(&mat, pre.data, pre.len);
-  enc_string(&mat, key_id);
+  lash__identity_begin(&mat, "lash.await-event-auth", FAMILY_VERSION);
+  lash__identity_bytes(&mat, pre.data, pre.len);
+  lash__identity_string(&mat, key_id);
   int ok = !pre.oom && !mat.oom;
   if (ok) lash__hmac_sha256_hex(r->secret, r->secret_len, mat.data, mat.len, out);
   lash__buf_free(&pre);

@@ -1,5 +1,7 @@
 #include "effect/scope.h"
 
+#include "effect/identity.h"
+
 #include <inttypes.h>
 #include <string.h>
 
@@ -209,4 +211,48 @@ int lash__replay_turn_cancel_peek(lash_buf *b, lash_peek_gate which, uint64_t pr
   case LASH_PEEK_AFTER_LLM: return lash__buf_printf(b, "turn_cancel.after_llm.%" PRIu64, protocol_iteration);
   }
   return 0;
+}
+
+/* ---- process command effect ids ------------------------------------------- */
+
+int lash__effect_id_process_start(lash_buf *b, const char *process_id) {
+  return lash__buf_printf(b, "process:start:%s", process_id);
+}
+
+int lash__effect_id_process_list(lash_buf *b, const char *session_scope_id, int all) {
+  return lash__buf_printf(b, "process:list:%s:%s", session_scope_id, all ? "all" : "live");
+}
+
+int lash__effect_id_process_transfer(lash_buf *b, const char *from_scope_id, const char *to_scope_id,
+                                     const char *const *process_ids, size_t n) {
+  lash_buf pre;
+  lash__buf_init(&pre, b->alloc);
+  lash__identity_begin(&pre, "lash.process-transfer-set", 1);
+  lash__identity_u64(&pre, n); /* IdentityEncoder::sequence: count, then each element */
+  for (size_t i = 0; i < n; i++) lash__identity_string(&pre, process_ids[i]);
+  lash__buf_printf(b, "process:transfer:%s:%s:", from_scope_id, to_scope_id);
+  int ok = lash__identity_render(b, "process-transfer-set", 1, &pre);
+  lash__buf_free(&pre);
+  return ok;
+}
+
+int lash__effect_id_process_delete_session(lash_buf *b, const char *session_id) {
+  return lash__buf_printf(b, "process:delete-session:%s", session_id);
+}
+
+int lash__effect_id_process_await(lash_buf *b, const char *process_id) {
+  return lash__buf_printf(b, "process:await:%s", process_id);
+}
+
+int lash__effect_id_process_cancel(lash_buf *b, const char *process_id) {
+  return lash__buf_printf(b, "process:cancel:%s", process_id);
+}
+
+int lash__effect_id_process_signal(lash_buf *b, const char *process_id, const char *signal_name,
+                                   const char *signal_id) {
+  return lash__buf_printf(b, "process:signal:%s:signal.%s:%s", process_id, signal_name, signal_id);
+}
+
+int lash__replay_delete_session(lash_buf *b, const char *session_id) {
+  return lash__buf_printf(b, "%s:delete-session", session_id);
 }

@@ -112,4 +112,25 @@ int lash__replay_process_signal_suffix(lash_buf *b, const char *process_id,
  * "turn_cancel.after_llm.{protocol_iteration}". */
 typedef enum { LASH_PEEK_START_GATE, LASH_PEEK_POST_ABORT_GATE, LASH_PEEK_AFTER_LLM } lash_peek_gate;
 int lash__replay_turn_cancel_peek(lash_buf *b, lash_peek_gate which, uint64_t protocol_iteration);
+
+/* ProcessCommand::effect_id (envelope.rs): the effect id of each process
+ * command. Host process admin (lash/src/process_admin.rs process_invocation)
+ * runs the command under RuntimeScope::new("runtime") with replay key = this
+ * id; under a parent invocation the key is "{parent key}:{id}"
+ * (causal.rs process_effect_invocation). */
+int lash__effect_id_process_start(lash_buf *b, const char *process_id);      /* process:start:{id} */
+int lash__effect_id_process_list(lash_buf *b, const char *session_scope_id, int all); /* process:list:{scope}:{live|all} */
+/* process:transfer:{from}:{to}:{process-transfer-set:v1:sha256:..} over the
+ * ordered ids (envelope.rs process_transfer_set_identity). */
+int lash__effect_id_process_transfer(lash_buf *b, const char *from_scope_id, const char *to_scope_id,
+                                     const char *const *process_ids, size_t n);
+int lash__effect_id_process_delete_session(lash_buf *b, const char *session_id); /* process:delete-session:{sid} */
+int lash__effect_id_process_await(lash_buf *b, const char *process_id);           /* process:await:{id} */
+int lash__effect_id_process_cancel(lash_buf *b, const char *process_id);          /* process:cancel:{id} */
+/* process:signal:{id}:signal.{name}:{signal_id} */
+int lash__effect_id_process_signal(lash_buf *b, const char *process_id, const char *signal_name,
+                                   const char *signal_id);
+/* LashCore::delete_session's process effect (lash/src/core.rs:781): replay key
+ * "{session_id}:delete-session" under RuntimeScope::new(session_id). */
+int lash__replay_delete_session(lash_buf *b, const char *session_id);
 #endif
