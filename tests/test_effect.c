@@ -518,7 +518,7 @@ static void process_command_effect_ids(void) {
 /* A tool round trip through the batch parent, by lash's rules: the machine's
  * ToolCalls effect becomes a tool_batch invocation (turn_driver/tools.rs:66),
  * each call a child "child:{i}:{call_id}" (tool_provider.rs:1111) attempted as
- * "...:attempt:{n}" (attempt_coordinator.rs:44) -- runtime/tests/effect.rs:1617
+ * "...:attempt:{n}" (attempt_coordinator.rs:42) -- runtime/tests/effect.rs:1617
  * asserts the "child:0:call-1:attempt:1" part; a pending call awaits
  * "{batch}:{call_id}:await" (turn_driver/tools.rs:250). */
 static void tool_round_trip_invocations(void) {
