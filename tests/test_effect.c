@@ -7,6 +7,8 @@
 
 #include "cJSON.h"
 #include "effect/await.h"
+#include "effect/completion.h"
+#include "effect/host.h"
 #include "effect/envelope.h"
 #include "effect/identity.h"
 #include "effect/scope.h"
@@ -658,6 +660,126 @@ static void envelope_rejections(void) {
   lash__buf_free(&b);
 }
 
+/* ================================================================ host and completions */
+
+/* The effect_host facet and lash's turn-builder rules over it. */
+static void effect_host_capabilities_and_turn_rules(void) {
+  lash_effect_host h;
+  lash_err e;
+  cJSON *v = cJSON_Parse("{\"tier\":\"inline\"}");
+  CHECK(lash__effect_host_from_json(v, &h, &e) == LASH_OK && h.replay == LASH_REPLAY_RUNTIME && !h.durable &&
+        !h.process_lifetime_keys);
+  cJSON_Delete(v);
+  /* lash/src/turn.rs:1099: only controller-owned replay needs .effects() */
+  CHECK(!lash__effect_requires_handler_context(&h, 0));
+  v = cJSON_Parse("{\"tier\":\"durable\"}");
+  CHECK(lash__effect_host_from_json(v, &h, &e) == LASH_OK && h.replay == LASH_REPLAY_CONTROLLER);
+  cJSON_Delete(v);
+  CHECK(lash__effect_requires_handler_context(&h, 0));
+  CHECK(!lash__effect_requires_handler_context(&h, 1));
+  char msg[256];
+  snprintf(msg, sizeof msg, LASH_EFFECT_HANDLER_CONTEXT_FMT, "turn");
+  CHECK_STR(msg, "configured effect host for turn is durable and requires a handler context; use "
+                 ".effects(&controller) and provide .turn_id(...) for replayable foreground requests"); /* lash/src/error.rs:127 */
+  const char *bad[] = {"{\"tier\":\"sometimes\"}", "{\"tier\":\"inline\",\"replay_ownership\":\"x\"}",
+                       "{\"tier\":\"inline\",\"observes\":1}", "[]"};
+  for (int i = 0; i < 4; i++) {
+    v = cJSON_Parse(bad[i]);
+    CHECK(lash__effect_host_from_json(v, &h, &e) == LASH_E_INVALID_ARGUMENT);
+    CHECK_STR(e.argument, "effect_host");
+    cJSON_Delete(v);
+  }
+  v = cJSON_Parse("{\"tier\":\"inline\",\"process_lifetime_keys\":true,\"observes\":true}");
+  CHECK(lash__effect_host_from_json(v, &h, &e) == LASH_OK && h.process_lifetime_keys && h.observes);
+  cJSON_Delete(v);
+
+  lash_scoped_controller c;
+  lash_exec_scope s = lash__scope_turn("s", "scope-turn"), blank = lash__scope_turn("s", " ");
+  CHECK(lash__effect_scoped(&h, &blank, &c, &e) == LASH_E_RUNTIME);
+  CHECK_STR(e.runtime_code, "missing_execution_scope_id");
+  CHECK(lash__effect_scoped(&h, &s, &c, &e) == LASH_OK);
+  /* lash/src/turn.rs:1077 trace_turn_id_for_scope */
+  CHECK_STR(lash__effect_trace_turn_id(&c, NULL, "input"), "scope-turn");
+  CHECK_STR(lash__effect_trace_turn_id(&c, "builder", "input"), "builder");
+  CHECK_STR(lash__effect_trace_turn_id(NULL, NULL, "input"), "input");
+  CHECK(lash__effect_trace_turn_id(NULL, NULL, NULL) == NULL);
+  lash_exec_scope drain = lash__scope_queue_drain("s", "d");
+  lash_scoped_controller dc;
+  CHECK(lash__effect_scoped(&h, &drain, &dc, &e) == LASH_OK);
+  CHECK_STR(lash__effect_trace_turn_id(&dc, NULL, "input"), "input");
+  CHECK(lash__effect_check_trace_turn_id(&dc, "anything", &e) == LASH_OK); /* only turn scopes validate */
+  /* runtime/turn_loop.rs:2450 */
+  CHECK(lash__effect_check_trace_turn_id(&c, "scope-turn", &e) == LASH_OK);
+  CHECK(lash__effect_check_trace_turn_id(&c, "builder", &e) == LASH_E_RUNTIME);
+  CHECK_STR(e.runtime_code, "execution_scope_turn_id_mismatch");
+  CHECK_STR(e.detail, "input trace_turn_id `builder` does not match execution scope id `scope-turn`");
+}
+
+/* ToolContext::completion_key (tool_provider.rs:885) and the outputs a pending
+ * call ends with (tool_result.rs:338, tool_dispatch/execution.rs:375,
+ * session/tool_execution.rs:691; serde shapes of tool_output.rs ToolCallOutcome,
+ * ToolFailure, ToolCancellation::runtime -> source "cancellation"). */
+static void pending_tool_completion_outputs(void) {
+  lash_await_registry *r = registry();
+  lash_effect_host inline_host = {0, LASH_REPLAY_RUNTIME, 0, 0};
+  lash_scoped_controller c;
+  lash_exec_scope s = lash__scope_turn("s", "t");
+  lash_err e;
+  lash_await_key k;
+  CHECK(lash__effect_scoped(&inline_host, &s, &c, &e) == LASH_OK);
+  CHECK(lash__completion_key(r, &c, "call-1", &k, &e) == LASH_E_RUNTIME);
+  CHECK_STR(e.runtime_code, "tool_completion_key_process_lifetime");
+  CHECK_STR(e.detail, "completion keys require an effect controller with process-loss-safe await-event routing; "
+                      "single-process deployments may explicitly opt in with "
+                      "InlineEffectHost::allow_process_lifetime_completion_keys()");
+  inline_host.process_lifetime_keys = 1;
+  CHECK(lash__completion_key(r, &c, NULL, &k, &e) == LASH_E_RUNTIME);
+  CHECK_STR(e.runtime_code, "tool_completion_key_missing_call_id");
+  CHECK_STR(e.detail, "completion keys require a prepared tool call id");
+  CHECK(lash__completion_key(r, &c, "call-1", &k, &e) == LASH_OK);
+  lash_await_key direct = key_for(r, "s", "t", "call-1");
+  CHECK_STR(k.key_id_buf, direct.key_id_buf);
+  CHECK_STR(k.signature_buf, direct.signature_buf);
+
+  lash_pending_completion p;
+  cJSON *v = cJSON_Parse("{\"deadline_ms\":2500,\"on_timeout\":\"fail_turn\",\"on_cancel\":\"ignore\"}");
+  CHECK(lash__pending_from_json(v, &p, &e) == LASH_OK && p.has_deadline && p.deadline_ms == 2500 &&
+        p.fail_turn_on_timeout && p.ignore_on_cancel);
+  cJSON_Delete(v);
+  CHECK(lash__pending_from_json(NULL, &p, &e) == LASH_OK && !p.has_deadline && !p.fail_turn_on_timeout &&
+        !p.ignore_on_cancel); /* PendingCompletion::default: error_as_result, cancel_external_work */
+  v = cJSON_Parse("{\"on_timeout\":\"explode\"}");
+  CHECK(lash__pending_from_json(v, &p, &e) == LASH_E_INVALID_ARGUMENT);
+  cJSON_Delete(v);
+
+  struct { lash_resolution res; const char *expect; } m[] = {
+      {{LASH_RESOLUTION_OK, "{\"ok\":true,\"async\":true}"},
+       "{\"outcome\":{\"status\":\"success\",\"payload\":{\"ok\":true,\"async\":true}}}"},
+      {{LASH_RESOLUTION_ERR, "{\"code\":\"denied\",\"message\":\"no thanks\",\"raw\":{\"by\":\"user\"}}"},
+       "{\"outcome\":{\"status\":\"failure\",\"payload\":{\"class\":\"execution\",\"code\":\"denied\","
+       "\"message\":\"no thanks\",\"source\":\"tool\",\"retry\":{\"type\":\"never\"},\"raw\":{\"by\":\"user\"}}}}"},
+      {{LASH_RESOLUTION_TIMEOUT, NULL},
+       "{\"outcome\":{\"status\":\"failure\",\"payload\":{\"class\":\"timeout\",\"code\":\"tool_completion_timeout\","
+       "\"message\":\"pending tool completion timed out\",\"source\":\"runtime\",\"retry\":{\"type\":\"never\"}}}}"},
+      {{LASH_RESOLUTION_CANCELLED, NULL},
+       "{\"outcome\":{\"status\":\"cancelled\",\"payload\":{\"message\":\"pending tool completion cancelled\","
+       "\"source\":\"cancellation\"}}}"}};
+  for (int i = 0; i < 4; i++) {
+    char *j = RENDER(lash__completion_output_json(&b_, &m[i].res));
+    CHECK_STR(j, m[i].expect);
+    free(j);
+  }
+  char *j = RENDER(lash__pending_missing_key_output_json(&b_));
+  CHECK_STR(j, "{\"outcome\":{\"status\":\"failure\",\"payload\":{\"class\":\"internal\",\"code\":"
+               "\"pending_tool_missing_completion_key\",\"message\":\"tool returned Pending without first obtaining a "
+               "completion key\",\"source\":\"runtime\",\"retry\":{\"type\":\"never\"}}}}");
+  free(j);
+  j = RENDER(lash__pending_failed_output_json(&b_, "await-event key is invalid or revoked"));
+  CHECK(strstr(j, "\"code\":\"pending_tool_completion_failed\",\"message\":\"await-event key is invalid or revoked\"") != NULL);
+  free(j);
+  lash__await_registry_free(r);
+}
+
 /* ================================================================ OOM sweep */
 
 /* One flow over every allocating entry point: mint, park, resolve (JSON
@@ -692,6 +814,15 @@ static int flow(void) {
   if (strcmp(out.data, "{\"status\":\"accepted\"}")) { whole = -1; goto done; }
   STEP(lash__await_poll(r, &k, 0, 0, &got, &e));
   if (!got || strcmp(got->payload, "{\"approved\":true}")) { whole = -1; goto done; }
+  {
+    lash_buf tool_out;
+    lash__buf_init(&tool_out, &BUDGET);
+    lash_resolution err = {LASH_RESOLUTION_ERR, "{\"code\":\"c\",\"message\":\"m\",\"raw\":[1]}"};
+    lash__completion_output_json(&tool_out, &err);
+    rc = tool_out.oom ? LASH_E_NOMEM : LASH_OK;
+    lash__buf_free(&tool_out);
+    STEP(rc);
+  }
   STEP(lash__await_key_for(r, &s, &tw, &tk, &e));
   lash_resolution t = {LASH_RESOLUTION_OK, "\"done\""};
   lash_resolve_outcome o;
@@ -757,4 +888,5 @@ TEST_MAIN(RUN(await_event_identity_golden_corpus); RUN(promise_key_family_versio
           RUN(effect_host_await_event_rejects_tampered_keys);
           RUN(turn_control_waiter_cancellation_never_resolves_the_gate); RUN(completions_resolve_json);
           RUN(turn_effect_replay_keys); RUN(process_command_effect_ids); RUN(tool_round_trip_invocations);
-          RUN(envelope_matches_lash_journal_bytes); RUN(envelope_rejections); RUN(allocation_failure_sweep))
+          RUN(envelope_matches_lash_journal_bytes); RUN(envelope_rejections); RUN(effect_host_capabilities_and_turn_rules);
+          RUN(pending_tool_completion_outputs); RUN(allocation_failure_sweep))
