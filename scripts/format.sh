@@ -11,8 +11,10 @@ command -v "$CLANG_FORMAT" >/dev/null || { echo "format: $CLANG_FORMAT is missin
 mapfile -t js_files < <(git ls-files '*.js' '*.mjs' '*.cjs' '*.ts')
 mapfile -t c_files < <(git ls-files '*.c' '*.h')
 if [ "${1:-}" = --check ]; then
-  "$PRETTIER" --check "${js_files[@]}"
-  "$CLANG_FORMAT" --dry-run --Werror "${c_files[@]}"
+  rc=0 # report both languages before failing
+  "$PRETTIER" --check --log-level warn "${js_files[@]}" || rc=1
+  "$CLANG_FORMAT" --dry-run --Werror "${c_files[@]}" || rc=1
+  exit $rc
 else
   "$PRETTIER" --write --log-level warn "${js_files[@]}"
   "$CLANG_FORMAT" -i "${c_files[@]}"
