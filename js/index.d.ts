@@ -9,7 +9,9 @@ export interface Tiered {
 }
 
 export class LashError extends Error {
-  /** lash's EmbedError variant name, e.g. 'MissingEffectHost', or 'InvalidArgument'. */
+  /** lash's EmbedError variant name, e.g. 'MissingEffectHost', or 'InvalidArgument'; raised by
+   * the JavaScript side only: 'Cancelled', 'CorePoisoned', 'CoreClosed', 'SessionClosed',
+   * 'WasmLoadFailed', 'Internal' (all listed in include/lash/lash.h's status table). */
   readonly code: string;
   /** DurableStorePeerRequired: the facet, e.g. 'attachment store'. */
   readonly facet?: string;

@@ -1,11 +1,12 @@
 // ModelSpec helpers (lash ModelSpec: {id, variant?, limits:{context_window_tokens, output_token_capacity?}}).
+import { STATUS_INVALID_ARGUMENT } from './core/ops.js';
 import { LashError, invalidArgument } from './errors.js';
 import { checkString } from './validate.js';
 
 function nonZero(name, value) {
   if (!Number.isSafeInteger(value) || value < 0)
     throw invalidArgument(name, `expected a non-negative integer, got ${value}`);
-  if (value === 0) throw new LashError('InvalidArgument', `${name} must be greater than zero`, { argument: name });
+  if (value === 0) throw new LashError(STATUS_INVALID_ARGUMENT.code, `${name} must be greater than zero`, { argument: name });
   return value;
 }
 

@@ -1,8 +1,9 @@
 // PromptLayer editing shared by the core, session and turn builders (lash's
 // PromptLayerSink): template, contributions, slot replacement. Argument errors
 // are returned, never thrown, so builders can record them.
+import { MAX_TEXT_BYTES } from './core/ops.js';
 import { invalidArgument } from './errors.js';
-import { MAX_TEXT_BYTES, checkEnum, checkObject, checkString } from './validate.js';
+import { checkEnum, checkObject, checkString } from './validate.js';
 
 export const PROMPT_SLOTS = ['intro', 'execution', 'guidance', 'project_instructions', 'runtime_context', 'environment'];
 

@@ -1,6 +1,7 @@
 // defineTools: JavaScript tools as a ToolProvider for builder.tools(...).
+import { MAX_TEXT_BYTES } from './core/ops.js';
 import { invalidArgument } from './errors.js';
-import { checkEnum, checkFunction, checkObject, checkString, MAX_TEXT_BYTES } from './validate.js';
+import { checkEnum, checkFunction, checkObject, checkString } from './validate.js';
 
 const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/; // what every provider dialect accepts
 

@@ -1,9 +1,8 @@
 // Argument checks shared by every entry point: they return a LashError (never
 // throw) so builders can record the first one and reject at build().
+import { MAX_ID_BYTES } from './core/ops.js';
 import { invalidArgument } from './errors.js';
 
-export const MAX_ID_BYTES = 1024;          // ids, model ids, provider kinds (lash.h)
-export const MAX_TEXT_BYTES = 1 << 20;     // prompt texts
 const encoder = new TextEncoder();
 
 const byteLength = (s) => encoder.encode(s).length;

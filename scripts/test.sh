@@ -13,6 +13,17 @@ step() { printf '\n[test] == %s ==\n' "$*"; }
 step setup
 bash scripts/setup.sh || { echo "[test] setup failed"; echo "tests: 0 passed, 1 failed"; exit 1; }
 mkdir -p build
+
+step "generated op table (js/core/ops.js from include/lash/*.h)"
+ops_tmp=$(mktemp)
+if node scripts/gen-ops.mjs --out "$ops_tmp" && cmp -s "$ops_tmp" js/core/ops.js; then
+  echo "[test] js/core/ops.js is up to date"; passed=$((passed + 1))
+else
+  echo "[test] js/core/ops.js is stale: run npm run gen:ops and commit it"
+  diff -u js/core/ops.js "$ops_tmp" | head -40; failed=$((failed + 1))
+fi
+rm -f "$ops_tmp"
+
 step build
 bash scripts/build.sh native wasm wasi fuzz || { echo "tests: 0 passed, 1 failed"; exit 1; }
 

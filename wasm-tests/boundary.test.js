@@ -2,7 +2,7 @@
 // the real wasm module: many interleaved tasks whose host operations complete out
 // of order, synchronously (already-settled) and asynchronously, some with errors;
 // parallel operations in flight at once; a trap poisoning only its own instance.
-import { CoreInstance } from '../js/driver.js';
+import { CoreInstance } from '../js/core/driver.js';
 import { LashError, StandardCore, EchoProvider, ModelSpec, InlineEffectHost, InMemoryAttachmentStore,
   InMemoryProcessExecutionEnvStore } from '../js/index.js';
 

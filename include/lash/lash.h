@@ -56,7 +56,17 @@ extern "C" {
     "session store factory is wired; the runner rebuilds a session runtime per process and "   \
     "cannot do so without one. Wire .store_factory(...) - InMemorySessionStoreFactory::new() " \
     "for ephemeral process execution, or a durable factory - or use .process_work_driver(...) " \
-    "for an externally driven durable runner.")
+    "for an externally driven durable runner.")                                              \
+  /* Raised by the JavaScript package only (never by the C core); kept here so both halves */  \
+  /* read one table (js/core/ops.js is generated from it). Append only: ids are ABI. */        \
+  X(E_SESSION, "Session", "runtime session error: {detail}")                                   \
+  X(E_CANCELLED, "Cancelled", "operation {detail}")                                            \
+  X(E_CORE_POISONED, "CorePoisoned",                                                           \
+    "the wasm core trapped and is unusable: {detail}; build a new core")                       \
+  X(E_CORE_CLOSED, "CoreClosed", "this core is closed")                                        \
+  X(E_SESSION_CLOSED, "SessionClosed", "session `{argument}` is closed")                       \
+  X(E_WASM_LOAD_FAILED, "WasmLoadFailed", "could not load lash.wasm: {detail}")                \
+  X(E_INTERNAL, "Internal", "core returned an unreadable error: {detail}")
 
 typedef enum {
 #define LASH_X_ENUM(sym, name, msg) LASH_##sym,

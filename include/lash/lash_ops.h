@@ -19,22 +19,25 @@ enum { LASH_OPKIND_OP = 0, LASH_OPKIND_NOTE = 1 };
 #define LASH_OPS_TABLE(X)                                                                        \
   /* model calls */                                                                              \
   X(LLM_CALL, "llm.call", OP,                                                                    \
-    "{turn, history?, history_at?} + body LlmRequest -> LlmResponse | error {message, code?, terminal_reason?}") \
+    "{turn, history?, history_at?} + body LlmRequest -> LlmResponse "                            \
+    "| error {message, code?, terminal_reason?}")                                                \
   X(HTTP_STREAM, "http.stream", OP,                                                              \
-    "{turn, path, headers, timeouts, attempt} + body request bytes -> data HEAD {status, headers}, data BODY bytes, then {} | error {message, kind?}") \
+    "{turn, path, headers, timeout_ms, chunk_timeout_ms, attempt} + body request bytes -> "      \
+    "data HEAD {status, retry_after?}, data BODY bytes, then {} | error {message, kind?}")       \
   X(TIMER, "timer", OP, "{ms} -> {}")                                                            \
   /* tools */                                                                                    \
   X(TOOL_CALL, "tool.call", OP,                                                                  \
     "{turn, session_id, call_id, name, args} -> {output: ToolCallOutput, duration_ms}")          \
   /* attachments */                                                                              \
-  X(ATTACHMENT_PUT, "attachment.put", OP, "{turn, label} + body bytes -> AttachmentRef")        \
-  X(ATTACHMENT_GET, "attachment.get", OP, "{turn, id} -> {mime, data: base64}")        \
+  X(ATTACHMENT_PUT, "attachment.put", OP, "{turn, label} + body bytes -> AttachmentRef")         \
+  X(ATTACHMENT_GET, "attachment.get", OP, "{turn, id} -> {mime, data: base64}")                  \
   /* session store */                                                                            \
-  X(STORE_COMMIT, "store.commit", OP, "{turn, final} + body RuntimeCommit -> {head_revision} | error") \
+  X(STORE_COMMIT, "store.commit", OP,                                                            \
+    "{turn, final} + body RuntimeCommit -> {head_revision} | error")                             \
   /* notifications */                                                                            \
-  X(CANCEL, "cancel", NOTE, "{id}: the core abandoned op id; abort its I/O")                    \
+  X(CANCEL, "cancel", NOTE, "{id}: the core abandoned op id; abort its I/O")                     \
   X(ACTIVITY, "activity", NOTE, "{turn, activity: TurnActivity}")                                \
-  X(TURN_DONE, "turn.done", NOTE, "{turn, done: {result} | {error}}")                            \
+  X(TURN_DONE, "turn.done", NOTE, "{turn, done: {result, head_revision?} | {error}}")            \
   X(HISTORY_RESET, "history.reset", NOTE, "{session}: clear the host's rendered-history mirror") \
   X(HISTORY_PUSH, "history.push", NOTE, "{session} + body one rendered message")                 \
   X(TRACE, "trace", NOTE, "{record: TraceRecord}, only when a trace sink is configured")

@@ -3,6 +3,7 @@
 // fetch: it joins the base URL and the endpoint the core names, adds the
 // credentials (which therefore never enter wasm memory, traces or stores),
 // enforces the core's timeouts and streams the response bytes back.
+import { DATA_BODY, DATA_HEAD } from '../core/ops.js';
 import { invalidArgument } from '../errors.js';
 import { checkString, checkFunction, checkObject, checkPositiveInt, checkEnum } from '../validate.js';
 
@@ -108,7 +109,7 @@ class HttpProvider {
         throw failure('transport', describe(err), { retryable: !(err instanceof TypeError && /URL|url|Invalid/.test(err.message)) });
       }
       disarm(start);
-      push(0, JSON.stringify({ status: response.status, retry_after: response.headers.get('retry-after') ?? undefined }));
+      push(DATA_HEAD, JSON.stringify({ status: response.status, retry_after: response.headers.get('retry-after') ?? undefined }));
       if (!response.body) return {};
       const reader = response.body.getReader();
       const ok = response.status >= 200 && response.status < 300;
@@ -126,7 +127,7 @@ class HttpProvider {
           disarm(chunkTimer);
         }
         if (step.done) break;
-        if (step.value?.length && !push(1, step.value)) { ac.abort(); break; } // the core abandoned this request
+        if (step.value?.length && !push(DATA_BODY, step.value)) { ac.abort(); break; } // the core abandoned this request
       }
       return {};
     } finally {

@@ -7,7 +7,7 @@
 // describes the change; the backend applies that plan atomically (in memory: in
 // place; IndexedDB: one transaction; files: one log record). SessionState is the
 // plain in-memory head the memory and file backends apply plans to.
-import { LashError } from '../errors.js';
+import { LashError, invalidArgument } from '../errors.js';
 
 // ---- errors: lash StoreError Display texts (crates/lash-core/src/store/mod.rs) ----
 
@@ -276,7 +276,7 @@ export class SessionState {
 
 export function checkSessionId(id, argument = 'session_id') {
   if (typeof id !== 'string' || !id) {
-    throw new LashError('InvalidArgument', `invalid argument \`${argument}\`: expected a non-empty session id string`, { argument });
+    throw invalidArgument(argument, 'expected a non-empty session id string');
   }
   return id;
 }
@@ -291,7 +291,7 @@ export function toBytes(bytes, argument = 'bytes') {
   if (ArrayBuffer.isView(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes instanceof ArrayBuffer || Object.prototype.toString.call(bytes) === '[object ArrayBuffer]') return new Uint8Array(bytes);
   if (Array.isArray(bytes)) return Uint8Array.from(bytes);
-  throw new LashError('InvalidArgument', `invalid argument \`${argument}\`: expected a Uint8Array`, { argument });
+  throw invalidArgument(argument, 'expected a Uint8Array');
 }
 
 export const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');

@@ -17,7 +17,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, rm, stat, truncate, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { LashError } from '../errors.js';
+import { LashError, invalidArgument } from '../errors.js';
 import {
   SessionState, planCommit, checkpointRef, asStoreError, backendError, checkNodeIds, checkSessionId, checkScope,
   toBytes, attachmentRef, attachmentNotFound,
@@ -316,7 +316,7 @@ class FileSessionStore {
 export class FileSessionStoreFactory {
   #dir; #stores = new Map();
   constructor({ dir } = {}) {
-    if (typeof dir !== 'string' || !dir) throw new LashError('InvalidArgument', 'invalid argument `dir`: expected a directory path', { argument: 'dir' });
+    if (typeof dir !== 'string' || !dir) throw invalidArgument('dir', 'expected a directory path');
     this.#dir = dir;
   }
   get durabilityTier() { return 'durable'; }
@@ -362,7 +362,7 @@ const ioError = (path, e) => new LashError('Io', `attachment store I/O failed at
 export class FileAttachmentStore {
   #dir;
   constructor({ dir } = {}) {
-    if (typeof dir !== 'string' || !dir) throw new LashError('InvalidArgument', 'invalid argument `dir`: expected a directory path', { argument: 'dir' });
+    if (typeof dir !== 'string' || !dir) throw invalidArgument('dir', 'expected a directory path');
     this.#dir = dir;
   }
   get durabilityTier() { return 'durable'; }
@@ -402,7 +402,7 @@ export class FileAttachmentStore {
 export class FileProcessExecutionEnvStore {
   #dir;
   constructor({ dir } = {}) {
-    if (typeof dir !== 'string' || !dir) throw new LashError('InvalidArgument', 'invalid argument `dir`: expected a directory path', { argument: 'dir' });
+    if (typeof dir !== 'string' || !dir) throw invalidArgument('dir', 'expected a directory path');
     this.#dir = dir;
   }
   get durabilityTier() { return 'durable'; }

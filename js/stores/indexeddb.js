@@ -5,7 +5,7 @@
 // Nodes are rows keyed [session_id, node_id], so a commit writes what the turn
 // added, never the history (ReplaceFull deletes the session's rows and writes the
 // new ones). The commit rules themselves are commit.js's planCommit().
-import { LashError } from '../errors.js';
+import { invalidArgument } from '../errors.js';
 import {
   planCommit, readSession, checkScope, checkpointRef, asStoreError, checkNodeIds, checkSessionId,
   toBytes, sha256Hex, attachmentRef, attachmentNotFound,
@@ -109,13 +109,13 @@ async function transact(o, names, mode, body) {
 
 function options({ dbName = 'lash-wasm', indexedDB = globalThis.indexedDB, durability = 'strict' } = {}) {
   if (!indexedDB || typeof indexedDB.open !== 'function') {
-    throw new LashError('InvalidArgument', 'invalid argument `indexedDB`: no IndexedDB in this realm; pass { indexedDB }', { argument: 'indexedDB' });
+    throw invalidArgument('indexedDB', 'no IndexedDB in this realm; pass { indexedDB }');
   }
   if (typeof dbName !== 'string' || !dbName) {
-    throw new LashError('InvalidArgument', 'invalid argument `dbName`: expected a non-empty string', { argument: 'dbName' });
+    throw invalidArgument('dbName', 'expected a non-empty string');
   }
   if (durability !== 'strict' && durability !== 'relaxed') {
-    throw new LashError('InvalidArgument', "invalid argument `durability`: expected 'strict' or 'relaxed'", { argument: 'durability' });
+    throw invalidArgument('durability', "expected 'strict' or 'relaxed'");
   }
   return { dbName, idb: indexedDB, durability };
 }

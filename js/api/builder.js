@@ -2,14 +2,17 @@
 // Options are recorded in JavaScript (argument checks: the first bad argument is
 // remembered and build() rejects with it); build() hands the configuration to
 // the C core, which applies lash's validation order and peer-coherence rules.
-import { CoreInstance } from './driver.js';
-import { LashError, invalidArgument } from './errors.js';
-import { defaultRuntimeStack } from './plugins.js';
-import { PromptLayerEditor, withPromptMethods } from './prompt.js';
-import { SessionBuilder, attachCoreHost } from './session.js';
+import { CoreInstance } from '../core/driver.js';
+import { HostState } from '../core/host-state.js';
+import { STATUS_WASM_LOAD_FAILED } from '../core/ops.js';
+import { LashError, invalidArgument, statusError } from '../errors.js';
+import { installHost } from '../host/index.js';
+import { defaultRuntimeStack } from '../plugins.js';
+import { PromptLayerEditor, withPromptMethods } from '../prompt.js';
 import {
   checkEnum, checkFunction, checkObject, checkPositiveInt, checkProvider, checkString, checkTiered, describe,
-} from './validate.js';
+} from '../validate.js';
+import { SessionBuilder, storeFactoryError } from './session.js';
 
 const INTERNAL = Symbol('lash.internal');
 
@@ -188,10 +191,9 @@ class CoreBuilder {
     try {
       instance = await CoreInstance.create();
     } catch (e) {
-      throw e instanceof LashError ? e : new LashError('WasmLoadFailed', `could not load lash.wasm: ${e?.message ?? e}`);
+      throw e instanceof LashError ? e : statusError(STATUS_WASM_LOAD_FAILED, { detail: `${e?.message ?? e}` });
     }
-    const rc = instance.withBytes(JSON.stringify(this.#config()), (p, n) => instance.call('lash_core_build', p, n));
-    if (rc !== 0) {
+    if (instance.callJson('lash_core_build', this.#config()) !== 0) {
       const err = instance.lastError();
       instance.close();
       throw err;
@@ -202,9 +204,10 @@ class CoreBuilder {
       trace: { ...this.#trace }, runtimeHostConfig: this.#rhc, workSource: this.#workSource,
       queuedWorkPoke: this.#queuedWorkPoke, rlm: { ...this.#rlm }, residency: this.#residency ?? 'keep_all',
     };
-    attachCoreHost(instance, live);
+    const state = new HostState(instance, live);
+    installHost(state);
     const Core = this.#kind === 'standard' ? StandardCore : this.#kind === 'rlm' ? RlmCore : LashCore;
-    return new Core(INTERNAL, { instance, info, live });
+    return new Core(INTERNAL, { state, info });
   }
 }
 
@@ -215,15 +218,15 @@ function checkPlugin(argument, f) {
 }
 
 export class LashCore {
+  #state; // the core's HostState: its wasm instance, wiring, sessions and running turns
   #instance;
   #info;
-  #live;
 
-  constructor(token, { instance, info, live } = {}) {
+  constructor(token, { state, info } = {}) {
     if (token !== INTERNAL) throw new TypeError('use LashCore.builder() / StandardCore.builder() / RlmCore.builder()');
-    this.#instance = instance;
+    this.#state = state;
+    this.#instance = state.instance;
     this.#info = info;
-    this.#live = live;
   }
 
   static builder() { return new CoreBuilder('lash'); }
@@ -238,14 +241,14 @@ export class LashCore {
   async deleteSession(id) {
     const instance = this.#instance;
     if (instance.poisoned) throw instance.poisoned;
-    const factory = this.#live.facets.store_factory; // the root factory only (children can't delete)
-    const req = JSON.stringify({ session_id: id, has_root_factory: !!factory });
-    if (instance.withBytes(req, (p, n) => instance.call('lash_session_delete', p, n)) !== 0) throw instance.lastError();
-    instance.host.sessions.delete(id);
+    const factory = this.#state.live.facets.store_factory; // the root factory only (children can't delete)
+    const req = { session_id: id, has_root_factory: !!factory };
+    if (instance.callJson('lash_session_delete', req) !== 0) throw instance.lastError();
+    this.#state.sessions.delete(id);
     try {
       await factory.deleteSession(id);
     } catch (e) {
-      throw new LashError('StoreFactory', `failed to create store for session \`${id}\`: ${e?.message ?? e}`, { sessionId: id });
+      throw storeFactoryError(id, e);
     }
     return { session_id: id, process: null };
   }
@@ -271,7 +274,7 @@ export class LashCore {
   }
 
   /** A SessionBuilder for `id` (lash: core.session(id)). */
-  session(id) { return new SessionBuilder(this.#instance, this.#live, this.#info, id); }
+  session(id) { return new SessionBuilder(this.#state, this.#info, id); }
 
   close() { this.#instance.close(); }
 }

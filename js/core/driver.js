@@ -7,13 +7,17 @@
 //   flush(): lash_op_complete for each, then lash_run until idle.
 // - Cancellation: the core sends {"op":"cancel","id":N}; the op's AbortSignal fires.
 // - Streaming ops (an HTTP response): a handler's third argument push(channel, bytes)
-//   queues progress (0: the head as JSON text, 1: body bytes) in order with the
-//   completions; flush() hands each to lash_op_data and lets the core run.
-import { LashError, errorFromCore } from './errors.js';
-import { loadModule } from './loader.js';
+//   queues progress (DATA_HEAD: the head as JSON text, DATA_BODY: body bytes) in order
+//   with the completions; flush() hands each to lash_op_data and lets the core run.
+// - Op names, statuses and channels come from ./ops.js (generated from the C headers);
+//   the handlers themselves live in js/host/, one file per op family.
+import { LashError, errorFromCore, statusError } from '../errors.js';
+import { loadModule } from '../loader.js';
+import {
+  DATA_BODY, E_NOMEM, E_UNKNOWN_OP, OK, OP_CANCEL, OP_CANCELLED, OP_ERROR, OP_OK, STATUS_CANCELLED, STATUS_CORE_CLOSED,
+  STATUS_CORE_POISONED, STATUS_NOMEM,
+} from './ops.js';
 
-const OP_OK = 0, OP_ERROR = 1, OP_CANCELLED = 2;
-const E_NOMEM = 2, E_UNKNOWN_OP = 4; // lash_status (include/lash/lash.h)
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 // The core's clock: epoch milliseconds (node and trace timestamps are wall time),
@@ -33,22 +37,14 @@ export class CoreInstance {
       self.#x._initialize?.();
       self.#core = self.#x.lash_core_new();
     });
-    if (!self.#core) throw new LashError('OutOfMemory', 'could not allocate a core');
+    if (!self.#core) throw new LashError(STATUS_NOMEM.code, 'could not allocate a core');
     return self;
-  }
-
-  constructor() {
-    // Host timers: the core's clock-driven waits (polls, leases, retry delays).
-    this.onOp('timer', (msg, signal) => new Promise((resolve) => {
-      const t = setTimeout(resolve, Math.max(0, Number(msg.ms) || 0));
-      signal.addEventListener('abort', () => clearTimeout(t), { once: true });
-    }));
   }
 
   #x = null;
   #core = 0;
-  #handlers = new Map();      // op kind -> async (msg, signal) => result
-  #notify = new Map();        // notification kind -> (msg) => void
+  #handlers = new Map();      // op name -> async (msg, signal, push) => result (js/host/)
+  #notify = new Map();        // notification name -> (msg) => void
   #inflight = new Map();      // opId -> AbortController
   #queue = [];                // completions waiting for the core
   #flushScheduled = false;
@@ -58,8 +54,8 @@ export class CoreInstance {
   get exports() { return this.#x; }
   get corePtr() { return this.#core; }
 
-  onOp(kind, handler) { this.#handlers.set(kind, handler); }
-  onNotify(kind, handler) { this.#notify.set(kind, handler); }
+  onOp(name, handler) { this.#handlers.set(name, handler); }
+  onNotify(name, handler) { this.#notify.set(name, handler); }
 
   // Call into wasm; a trap marks the instance poisoned and surfaces a LashError.
   #guard(fn) {
@@ -68,7 +64,7 @@ export class CoreInstance {
       return fn();
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) {
-        this.#poison(new LashError('CorePoisoned', `the wasm core trapped and is unusable: ${e.message}; build a new core`));
+        this.#poison(statusError(STATUS_CORE_POISONED, { detail: e.message }));
         throw this.poisoned;
       }
       throw e;
@@ -93,7 +89,7 @@ export class CoreInstance {
   withBytes(str, fn) {
     const bytes = typeof str === 'string' ? encoder.encode(str) : str;
     const ptr = this.#guard(() => this.#x.lash_alloc(bytes.length));
-    if (!ptr) throw new LashError('OutOfMemory', `could not allocate ${bytes.length} bytes in the core`);
+    if (!ptr) throw new LashError(STATUS_NOMEM.code, `could not allocate ${bytes.length} bytes in the core`);
     try {
       new Uint8Array(this.#x.memory.buffer, ptr, bytes.length).set(bytes);
       return fn(ptr, bytes.length);
@@ -116,6 +112,11 @@ export class CoreInstance {
     });
   }
 
+  // Call a core entry point that takes one JSON request: returns its status code.
+  callJson(name, request) {
+    return this.withBytes(JSON.stringify(request), (ptr, len) => this.call(name, ptr, len));
+  }
+
   lastError() { return errorFromCore(this.readResult('lash_core_last_error')); }
 
   #relay(opId, ptr, len, bodyPtr, bodyLen) {
@@ -135,7 +136,7 @@ export class CoreInstance {
       msg.body.set(new Uint8Array(this.#x.memory.buffer, bodyPtr, bodyLen >>> 0));
     }
     if (opId === 0) {
-      if (msg.op === 'cancel') this.#inflight.get(msg.id)?.abort(new LashError('Cancelled', 'operation cancelled'));
+      if (msg.op === OP_CANCEL) this.#inflight.get(msg.id)?.abort(statusError(STATUS_CANCELLED, { detail: 'cancelled' }));
       else this.#note(msg);
       return;
     }
@@ -209,9 +210,9 @@ export class CoreInstance {
           this.call('lash_run', now());
           rc = this.withBytes(payload, (ptr, len) => this.call('lash_op_data', opId, -1 - status, ptr, len));
         }
-        if (rc === E_UNKNOWN_OP) this.#inflight.get(opId)?.abort(new LashError('Cancelled', 'operation abandoned by the core'));
-        else if (rc !== 0) this.#inflight.get(opId)?.abort(new LashError('OutOfMemory', 'the core could not take the streamed data'));
-        if (status === -2) this.call('lash_run', now());
+        if (rc === E_UNKNOWN_OP) this.#inflight.get(opId)?.abort(statusError(STATUS_CANCELLED, { detail: 'abandoned by the core' }));
+        else if (rc !== OK) this.#inflight.get(opId)?.abort(new LashError(STATUS_NOMEM.code, 'the core could not take the streamed data'));
+        if (status === -1 - DATA_BODY) this.call('lash_run', now());
       }
       this.call('lash_run', now());
     } finally {
@@ -223,7 +224,7 @@ export class CoreInstance {
   close() {
     if (this.poisoned) return;
     const x = this.#x, core = this.#core;
-    this.#poison(new LashError('CoreClosed', 'this core is closed'));
+    this.#poison(statusError(STATUS_CORE_CLOSED));
     try { x.lash_core_free(core); } catch { /* a trapped instance is simply dropped */ }
   }
 }
