@@ -403,8 +403,9 @@ describe('IndexedDB specifics', () => {
     expect(await store.loadNode('b')).toEqual(nd('b', 'a'));
     expect((await store.commitRuntimeState(c(2, app([nd('c', 'b')], 'c')))).head_revision).toBe(3);
     const db = await new Promise((resolve) => { const r = idb.open('legacy'); r.onsuccess = () => resolve(r.result); });
-    expect(db.version).toBe(2);
-    expect([...db.objectStoreNames].sort()).toEqual(['attachments', 'envs', 'heads', 'ledger', 'meta', 'nodes', 'stamps']);
+    expect(db.version).toBe(3); // v3 adds the process registry's stores
+    expect([...db.objectStoreNames].sort()).toEqual(['attachments', 'envs', 'heads', 'ledger', 'meta', 'nodes',
+      'proc_events', 'proc_grants', 'proc_leases', 'proc_processes', 'proc_replays', 'stamps']);
     db.close();
   });
 
