@@ -421,10 +421,11 @@ describe('IndexedDB specifics', () => {
 
 describe('module boundaries', () => {
   test('the browser entry exports the IndexedDB and memory stores but no file stores', () => {
-    for (const name of ['IndexedDbSessionStoreFactory', 'IndexedDbAttachmentStore', 'IndexedDbProcessExecutionEnvStore', 'InMemorySessionStoreFactory']) {
+    for (const name of ['IndexedDbSessionStoreFactory', 'IndexedDbAttachmentStore', 'IndexedDbProcessExecutionEnvStore', 'IndexedDbProcessRegistry',
+      'InMemorySessionStoreFactory', 'InMemoryProcessRegistry']) {
       expect(typeof browserEntry[name]).toBe('function');
     }
-    for (const name of ['FileSessionStoreFactory', 'FileAttachmentStore', 'FileProcessExecutionEnvStore']) expect(browserEntry[name]).toBeUndefined();
+    for (const name of ['FileSessionStoreFactory', 'FileAttachmentStore', 'FileProcessExecutionEnvStore', 'FileProcessRegistry']) expect(browserEntry[name]).toBeUndefined();
   });
 
   test('no browser-reachable module imports node: builtins or the file stores', () => {
@@ -440,7 +441,7 @@ describe('module boundaries', () => {
       }
     };
     visit(join(root, 'index.js'));
-    expect([...seen].some((f) => f.endsWith('files.js') || f.endsWith('node.js'))).toBe(false);
+    expect([...seen].some((f) => /(files|files-processes|append-log|node)\.js$/.test(f))).toBe(false);
     expect(seen.has(join(root, 'stores', 'indexeddb.js'))).toBe(true);
   });
 });

@@ -592,10 +592,8 @@ export class ProcessRegistryBase {
     }
   }
 
-  registerProcess(registration) {
-    let prepared;
-    try { prepared = prepareRegistration(registration); } catch (e) { return Promise.reject(e); }
-    return this.#write('register_process', prepared);
+  async registerProcess(registration) {
+    return this.#write('register_process', prepareRegistration(registration));
   }
 
   async setExternalRef(processId, externalRef) {
@@ -666,36 +664,37 @@ export class ProcessRegistryBase {
   }
 
   /** Events with sequence > afterSequence, in order. */
-  eventsAfter(processId, afterSequence = 0) {
+  async eventsAfter(processId, afterSequence = 0) {
     const after = seqArg(afterSequence, 'afterSequence');
     return this.#events(processId, (events) => events.filter((e) => e.sequence > after));
   }
 
-  countEventsThrough(processId, eventType, upToSequence) {
-    const upTo = typeof upToSequence === 'number' && upToSequence >= 0 ? upToSequence : seqArg(upToSequence, 'upToSequence');
+  async countEventsThrough(processId, eventType, upToSequence) {
+    // lash takes a u64: u64::MAX (here Infinity or MAX_SAFE_INTEGER) means "all"
+    const upTo = upToSequence === Infinity ? upToSequence : seqArg(upToSequence, 'upToSequence');
     return this.#events(processId, (events) => events.filter((e) => e.sequence <= upTo && e.event_type === eventType).length);
   }
 
-  recentEvents(processId, limit) {
+  async recentEvents(processId, limit) {
     const n = seqArg(limit, 'limit');
     return this.#events(processId, (events) => events.slice(Math.max(0, events.length - n)));
   }
 
   /** Events after the cursor whose wake materialized and that are not acknowledged. */
-  wakeEventsAfter(processId, afterSequence = 0) {
+  async wakeEventsAfter(processId, afterSequence = 0) {
     const after = seqArg(afterSequence, 'afterSequence');
     return this.#events(processId, (events, row) => events.filter((e) => e.sequence > after && e.semantics.wake
       && !row.acked_wakes.includes(e.sequence)));
   }
 
   /** The first event of eventType after the cursor; waits for one if none exists yet. */
-  waitEventAfter(processId, eventType, afterSequence = 0) {
+  async waitEventAfter(processId, eventType, afterSequence = 0) {
     const after = seqArg(afterSequence, 'afterSequence');
     return this.#until(() => this.#events(processId, (events) => events.find((e) => e.sequence > after && e.event_type === eventType)));
   }
 
   /** The terminal await output; waits until the process is terminal. */
-  awaitProcess(processId) {
+  async awaitProcess(processId) {
     return this.#until(async () => {
       const record = await this.getProcess(processId);
       if (!record) throw unknownProcess(processId);
@@ -719,7 +718,7 @@ export class ProcessRegistryBase {
     return this.#write('set_process_wait', { process_id: String(processId), wait: w });
   }
 
-  clearProcessWait(processId) { return this.#write('clear_process_wait', { process_id: String(processId) }); }
+  async clearProcessWait(processId) { return this.#write('clear_process_wait', { process_id: String(processId) }); }
 
   async getProcess(processId) {
     return this.#get(async (r) => (await r.getProcess(String(processId)))?.record ?? null);
