@@ -380,10 +380,13 @@ export function runProcessRegistryConformance(name, makeRegistry, { tier }) {
 
     test('renewed_process_lease_survives_original_expiry', async () => {
       await registry.registerProcess(registration('proc-lease-renew'));
-      const lease = await registry.claimProcessLease('proc-lease-renew', 'owner-a', 20);
+      // lash: TTL 20 ms, sleep 30 ms. Here 300/400 ms: a durable backend's fsync between
+      // the claim and the renewal can take longer than 20 ms on a loaded machine.
+      const lease = await registry.claimProcessLease('proc-lease-renew', 'owner-a', 300);
       const renewed = await registry.renewProcessLease(lease, 60000);
       expect({ ...renewed, expires_at_epoch_ms: 0 }).toEqual({ ...lease, expires_at_epoch_ms: 0 });
-      await sleep(30);
+      expect(renewed.expires_at_epoch_ms).toBeGreaterThanOrEqual(lease.claimed_at_epoch_ms + 60000);
+      await sleep(400);
       await registry.renewProcessLease(renewed, 60000);
     });
 

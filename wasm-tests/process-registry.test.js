@@ -1,10 +1,10 @@
 // The process registry contract (process-registry-conformance.js) on every shipped
 // backend: in memory, IndexedDB (fake-indexeddb here; Chromium's own in
 // browser.test.js) and files; plus what is specific to a backend.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { jest } from '@jest/globals';
+import { runNodeModule } from './fixtures/node-module.js';
 import { IDBFactory, IDBDatabase } from 'fake-indexeddb';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,14 +177,7 @@ describe('file registry specifics', () => {
       const r = new FileProcessRegistry({ dir });
       try { const l = await r.claimProcessLease('p', who, 60000); process.stdout.write(JSON.stringify({ won: l.fencing_token })); }
       catch (e) { process.stdout.write(JSON.stringify({ lost: e.message })); }`;
-    const run = (who) => new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, ['--input-type=module', '-e', code, dir, who], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '', err = '';
-      p.stdout.on('data', (d) => { out += d; });
-      p.stderr.on('data', (d) => { err += d; });
-      p.on('error', reject);
-      p.on('exit', (status) => (status === 0 ? resolve(JSON.parse(out)) : reject(new Error(err))));
-    });
+    const run = (who) => runNodeModule(code, [dir, who]);
     const outcomes = await Promise.all(['w1', 'w2', 'w3', 'w4'].map(run));
     const winners = outcomes.filter((o) => o.won);
     expect(winners).toEqual([{ won: 1 }]);

@@ -2,13 +2,13 @@
 // IndexedDB (fake-indexeddb here; Chromium's own in browser.test.js) — plus what is
 // particular to each: the file log's torn-tail recovery and cross-process writers,
 // IndexedDB's one-transaction commit, schema versioning and per-commit write counts.
-import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { jest } from '@jest/globals';
+import { runNodeModule } from './fixtures/node-module.js';
 import { IDBFactory, IDBDatabase, IDBObjectStore, indexedDB } from 'fake-indexeddb';
 import {
   InMemorySessionStoreFactory, InMemoryAttachmentStore, InMemoryProcessExecutionEnvStore,
@@ -263,14 +263,7 @@ describe('file session store: the commit log', () => {
         } catch (e) { if (e.code !== 'HeadRevisionConflict') throw e; }
       }
       process.stdout.write(JSON.stringify(won));`;
-    const run = (who) => new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, ['--input-type=module', '-e', code, dir, who], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '', err = '';
-      p.stdout.on('data', (d) => { out += d; });
-      p.stderr.on('data', (d) => { err += d; });
-      p.on('error', reject);
-      p.on('exit', (status) => (status === 0 ? resolve(JSON.parse(out)) : reject(new Error(err))));
-    });
+    const run = (who) => runNodeModule(code, [dir, who]);
     const [x, y, z] = await Promise.all([run('x'), run('y'), run('z')]);
     const read = await (await new FileSessionStoreFactory({ dir }).openExistingStore({ session_id: 's' })).loadSession();
     const stored = idsOf(read).slice(1);
