@@ -70,6 +70,29 @@ describe.each(backends)('%s registry', (_name, make) => {
   });
 });
 
+test('an idle registry holds no timer: durable backends poll only while a wait is pending', async () => {
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  for (const [name, make] of backends) {
+    const { a } = make();
+    await a.registerProcess(reg('p'));
+    const created = [];
+    const real = globalThis.setTimeout;
+    const spy = jest.spyOn(globalThis, 'setTimeout').mockImplementation((...args) => { const t = real(...args); created.push(t); return t; });
+    let awaited;
+    try {
+      awaited = a.awaitProcess('p');
+      await new Promise((r) => real(r, 150)); // long enough for a durable backend to poll once
+    } finally { spy.mockRestore(); }
+    if (name === 'in-memory') expect(created).toHaveLength(0); // woken by its own writes only
+    else expect(created.length).toBeGreaterThan(0);
+    await a.completeProcess('p', { type: 'success', value: null });
+    await awaited;
+    await sleep(0);
+    // every poll timer has fired or been cleared (Node marks both as destroyed)
+    expect(created.filter((t) => !t._destroyed)).toHaveLength(0);
+  }
+});
+
 describe('registry rules (lash validation.rs texts)', () => {
   const r = () => new InMemoryProcessRegistry();
   test.each([
