@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { jest } from '@jest/globals';
 import { runNodeModule } from './fixtures/node-module.js';
+import { spawn } from 'node:child_process';
 import { IDBFactory, IDBDatabase } from 'fake-indexeddb';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -206,4 +207,40 @@ describe('file registry specifics', () => {
     expect(winners).toEqual([{ won: 1 }]);
     for (const o of outcomes.filter((x) => x.lost)) expect(o.lost).toMatch(/^plugin session error: process `p` is already leased by `w[1-4]` until \d+$/);
   }, 60000);
+
+  test('SIGKILL mid-write: every acknowledged write is there after reopen, nothing half-applied', async () => {
+    const dir = tempDir();
+    const url = new URL('../js/stores/files-processes.js', import.meta.url).href;
+    // registers p0, p1, ... and appends one event to each, acknowledging both on stdout
+    const code = `
+      const { FileProcessRegistry } = await import(${JSON.stringify(url)});
+      const r = new FileProcessRegistry({ dir: process.argv[1] });
+      for (let i = 0; ; i++) {
+        await r.registerProcess({ id: 'p' + i, input: { type: 'external', metadata: null }, provenance: { originator: { type: 'host' } },
+          event_types: [{ name: 'step' }] });
+        await r.appendEvent('p' + i, { event_type: 'step', payload: { i }, replay: { key: 'step:' + i } });
+        process.stdout.write('acked:' + i + '\\n');
+      }`;
+    const acked = await new Promise((resolve, reject) => {
+      const p = spawn(process.execPath, ['--input-type=module', '-e', code, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '', err = '';
+      p.stdout.on('data', (d) => { out += d; if ((out.match(/acked:/g) ?? []).length >= 25) p.kill('SIGKILL'); });
+      p.stderr.on('data', (d) => { err += d; });
+      p.on('error', reject);
+      p.on('exit', (status, signal) => (signal === 'SIGKILL' ? resolve(out.match(/acked:\d+/g).map((m) => Number(m.slice(6)))) : reject(new Error(err))));
+    });
+    expect(acked.length).toBeGreaterThanOrEqual(25);
+    const reopened = new FileProcessRegistry({ dir });
+    const records = await reopened.listNonTerminal();
+    // acknowledged ones are all there; at most one more (registered, killed before its ack)
+    const n = Math.max(...acked) + 1;
+    expect(ids(records).slice().sort((x, y) => Number(x.slice(1)) - Number(y.slice(1))).slice(0, n))
+      .toEqual(Array.from({ length: n }, (_, i) => `p${i}`));
+    expect(records.length).toBeLessThanOrEqual(n + 1);
+    for (const i of acked) expect((await reopened.eventsAfter(`p${i}`)).map((e) => e.payload)).toEqual([{ i }]);
+    // the registry still takes writes after the crash
+    await reopened.registerProcess(reg('after-crash'));
+    expect((await new FileProcessRegistry({ dir }).getProcess('after-crash')).id).toBe('after-crash');
+  }, 60000);
 });
+
