@@ -542,6 +542,9 @@ function listFilter(filter = {}) {
     && (filter.waiting == null || (record.wait != null) === filter.waiting);
 }
 
+// Results are plain JSON: a JSON round trip copies them (faster than structuredClone
+// here), so a caller can never alias a backend's rows.
+const copy = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
 const byId = (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const byKey = (k) => (a, b) => (a[k] < b[k] ? -1 : a[k] > b[k] ? 1 : 0);
 
@@ -564,10 +567,10 @@ export class ProcessRegistryBase {
   async #write(op, args) {
     const out = await this._run({ op, args, now: Date.now() });
     this._notify();
-    return structuredClone(out);
+    return copy(out);
   }
   async #get(fn) {
-    try { return structuredClone(await this._read(fn)); } catch (e) { throw asStoreError(e); }
+    try { return copy(await this._read(fn)); } catch (e) { throw asStoreError(e); }
   }
 
   /** Wake local waiters (a backend also calls this after it sees foreign writes). */
@@ -813,7 +816,7 @@ export class RegistryTables {
     const writes = [];
     const r = this.reader();
     const tx = {
-      ...Object.fromEntries(Object.entries(r).map(([k, f]) => [k, (...a) => structuredClone(f(...a))])),
+      ...r, // WRITES never mutate what they read (they build new rows), so reads need no copy
       putProcess: (row) => { writes.push(() => this.processes.set(row.id, row)); },
       putEvent: (row) => {
         writes.push(() => { const l = this.events.get(row.process_id) ?? []; l.push(row); this.events.set(row.process_id, l); });
