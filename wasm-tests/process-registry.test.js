@@ -147,6 +147,17 @@ describe('registry rules (lash validation.rs texts)', () => {
     expect(wake_delivery.wake_id).toBe(`wake:${expected}`);
   });
 
+  test("event types are stored in serde's shape: defaults filled, so equal specs register idempotently", async () => {
+    const registry = r();
+    const wake = (extra) => reg('w', { event_types: [{ name: 'w', semantics: { wake: { input: 'payload', ...extra } } }] });
+    const first = await registry.registerProcess(wake({}));
+    expect(first.event_types[0]).toEqual({ name: 'w', payload_schema: { schema: {} },
+      semantics: { wake: { input: 'payload', dedupe_key: 'event_identity' } } });
+    expect((await registry.registerProcess(wake({ dedupe_key: 'event_identity' }))).registration_hash).toBe(first.registration_hash);
+    await expect(registry.registerProcess(reg('bad', { event_types: [{ name: 'x', semantics: { terminal: { state: 'done' } } }] })))
+      .rejects.toMatchObject({ code: 'InvalidArgument', argument: 'registration.event_types[0].semantics.terminal' });
+  });
+
   test('registry results are copies: mutating one does not change the store', async () => {
     const registry = r();
     const record = await registry.registerProcess(reg('p'));

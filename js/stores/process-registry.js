@@ -110,7 +110,16 @@ function eventType(t, i) {
   if (!isObj(schema) || !isObj(schema.schema)) throw invalid(`${at}.payload_schema`, 'expected { schema: object }');
   const semantics = t.semantics ?? {};
   if (!isObj(semantics)) throw invalid(`${at}.semantics`, 'expected { terminal?, wake? }');
-  return { name: t.name, payload_schema: json(schema, `${at}.payload_schema`), semantics: json(semantics, `${at}.semantics`) };
+  const { terminal, wake } = json(semantics, `${at}.semantics`);
+  if (terminal != null && (!isObj(terminal) || !['completed', 'failed', 'cancelled'].includes(terminal.state))) {
+    throw invalid(`${at}.semantics.terminal`, "expected { state: 'completed' | 'failed' | 'cancelled', await_output? }");
+  }
+  if (wake != null && (!isObj(wake) || wake.input === undefined)) throw invalid(`${at}.semantics.wake`, 'expected { when?, input, dedupe_key? }');
+  // serde's shape: defaults filled, absent options left out (so equal specs hash equally)
+  return { name: t.name, payload_schema: json(schema, `${at}.payload_schema`), semantics: clean({
+    terminal: terminal == null ? undefined : clean({ state: terminal.state, await_output: terminal.await_output ?? undefined }),
+    wake: wake == null ? undefined : clean({ when: wake.when ?? undefined, input: wake.input, dedupe_key: wake.dedupe_key ?? 'event_identity' }),
+  }) };
 }
 
 const terminalEventType = (name, state) => ({ name, payload_schema: { schema: {} },
