@@ -201,7 +201,11 @@ export class InMemoryProcessExecutionEnvStore implements ProcessExecutionEnvStor
   getProcessExecutionEnv(ref: string): Promise<Uint8Array | null>;
 }
 export class InMemoryTriggerStore implements Tiered { readonly durabilityTier: 'inline'; }
-export class InMemoryProcessRegistry implements Tiered { readonly durabilityTier: 'inline'; }
+/** lash's reference in-memory process registry: storage only (nothing runs processes yet). */
+export class InMemoryProcessRegistry implements ProcessRegistry {
+  readonly durabilityTier: 'inline';
+}
+export interface InMemoryProcessRegistry extends ProcessRegistry {}
 export class InMemoryLashlangArtifactStore implements Tiered { readonly durabilityTier: 'inline'; }
 export class InMemoryLiveReplayStore implements Tiered {
   constructor(options?: { maxEvents?: number; ttlMs?: number });
@@ -646,3 +650,132 @@ export class IndexedDbProcessExecutionEnvStore implements ProcessExecutionEnvSto
   putProcessExecutionEnv(ref: string, bytes: Uint8Array): Promise<void>;
   getProcessExecutionEnv(ref: string): Promise<Uint8Array | null>;
 }
+
+// ---- process registry (lash ProcessRegistry; JSON in lash's serde shapes) ----
+// Storage only: the registries record processes, events, grants, waits and leases;
+// no runner executes processes yet, and there is no core.processes() yet.
+
+export interface SessionScope { session_id: string; agent_frame_id?: string }
+export type ProcessInput =
+  | { type: 'tool_call'; call: object }
+  | { type: 'engine'; kind: string; payload: unknown }
+  | { type: 'session_turn'; create_request: unknown; turn_input: unknown; output_contract: unknown }
+  | { type: 'external'; metadata: unknown };
+/** "payload" | { pointer } | { const } | { template: { template, fields } } | { present } */
+export type ProcessValueSelector =
+  | 'payload' | { pointer: string } | { const: unknown } | { present: string }
+  | { template: { template: string; fields?: Record<string, ProcessValueSelector> } };
+export interface ProcessEventType {
+  name: string;
+  /** LashSchema: { schema: JSON-schema subset }; default { schema: {} } (any). */
+  payload_schema?: { schema: object };
+  semantics?: {
+    terminal?: { state: 'completed' | 'failed' | 'cancelled'; await_output?: ProcessValueSelector };
+    wake?: { when?: ProcessValueSelector; input: ProcessValueSelector;
+      dedupe_key?: 'event_identity' | { selector: ProcessValueSelector } | { const: string } };
+  };
+}
+export type ProcessOriginator = { type: 'host' } | { type: 'session'; scope: SessionScope };
+export interface ProcessRegistration {
+  id: string;
+  input: ProcessInput;
+  /** Default: derived from the input as lash's ProcessIdentity::from_process_input. */
+  identity?: { kind: string; label?: string; definition?: unknown };
+  /** Default: the core types; the core types are always added when missing. */
+  event_types?: ProcessEventType[];
+  provenance: { originator: ProcessOriginator; caused_by?: object };
+  /** Required for tool_call and engine inputs, refused for the others. */
+  env_ref?: string;
+  wake_target?: SessionScope;
+}
+export type ProcessAwaitOutput =
+  | { type: 'success'; value: unknown; control?: unknown }
+  | { type: 'failure'; class: string; code: string; message: string; raw?: unknown; control?: unknown }
+  | { type: 'cancelled'; message: string; raw?: unknown; control?: unknown };
+export interface WaitState {
+  kind: { kind: 'signal'; name: string; event_type: string; key: string; ordinal: number };
+  since_ms: number;
+}
+export interface ProcessRecord {
+  id: string;
+  /** sha256 hex of the normalized registration (sorted-key JSON). */
+  registration_hash: string;
+  input: ProcessInput;
+  identity: { kind: string; label?: string; definition?: unknown };
+  event_types: ProcessEventType[];
+  provenance: { originator: ProcessOriginator; caused_by?: object };
+  env_ref?: string;
+  wake_target?: SessionScope;
+  created_at_ms: number;
+  updated_at_ms: number;
+  external_ref?: { backend: string; id: string; metadata?: unknown };
+  wait?: WaitState;
+  status: { state: 'running' } | { state: 'completed' | 'failed' | 'cancelled'; await_output: ProcessAwaitOutput };
+}
+export interface ProcessEvent {
+  process_id: string;
+  sequence: number;
+  event_type: string;
+  payload: unknown;
+  invocation: object;
+  semantics: { terminal?: { state: string; await_output: ProcessAwaitOutput }; wake?: { input: string; dedupe_key: string } };
+  occurred_at: { secs_since_epoch: number; nanos_since_epoch: number };
+}
+export interface ProcessWakeDelivery {
+  wake_id: string; target_session_id: string; target_scope_id: string; process_id: string; sequence: number;
+  event_type: string; event_invocation: object; process_caused_by?: object; dedupe_key: string; input: string; created_at_ms: number;
+}
+export interface ProcessEventAppendRequest {
+  event_type: string;
+  payload: unknown;
+  /** Same key + same payload: the stored event again; another payload: refused. */
+  replay?: { key: string };
+  wake_target_scope?: SessionScope;
+}
+export interface ProcessHandleGrant { session_id: string; process_id: string; descriptor: { kind?: string; label?: string } }
+export interface ProcessSessionDeleteReport {
+  session_id: string; revoked_handle_count: number; deleted_wake_count: number;
+  orphaned_process_ids: string[]; preserved_process_ids: string[];
+}
+export interface ProcessLease {
+  schema_version: 1; process_id: string; owner_id: string; lease_token: string;
+  /** Grows with every claim, even across release. */
+  fencing_token: number; claimed_at_epoch_ms: number; expires_at_epoch_ms: number;
+}
+export interface ProcessListFilter { definition?: unknown; status?: 'running' | 'completed' | 'failed' | 'cancelled' | 'any'; waiting?: boolean }
+/** Errors: LashError code 'PluginSession' (message `plugin session error: {lash's text}`, field detail), 'InvalidArgument', 'Backend'. */
+export interface ProcessRegistry extends Tiered {
+  registerProcess(registration: ProcessRegistration): Promise<ProcessRecord>;
+  setExternalRef(processId: string, ref: { backend: string; id: string; metadata?: unknown }): Promise<ProcessRecord>;
+  grantHandle(scope: SessionScope, processId: string, descriptor?: { kind?: string; label?: string }): Promise<ProcessHandleGrant>;
+  revokeHandle(scope: SessionScope, processId: string): Promise<void>;
+  transferHandleGrants(from: SessionScope, to: SessionScope, processIds: string[]): Promise<void>;
+  listHandleGrants(scope: SessionScope): Promise<[ProcessHandleGrant, ProcessRecord][]>;
+  listLiveHandleGrants(scope: SessionScope): Promise<[ProcessHandleGrant, ProcessRecord][]>;
+  hasHandleGrant(scope: SessionScope, processId: string): Promise<boolean>;
+  handleGrantsForProcess(processId: string): Promise<ProcessHandleGrant[]>;
+  deleteSessionProcessState(sessionId: string): Promise<ProcessSessionDeleteReport>;
+  appendEvent(processId: string, request: ProcessEventAppendRequest): Promise<{ event: ProcessEvent; wake_delivery?: ProcessWakeDelivery }>;
+  eventsAfter(processId: string, afterSequence?: number): Promise<ProcessEvent[]>;
+  countEventsThrough(processId: string, eventType: string, upToSequence: number): Promise<number>;
+  recentEvents(processId: string, limit: number): Promise<ProcessEvent[]>;
+  wakeEventsAfter(processId: string, afterSequence?: number): Promise<ProcessEvent[]>;
+  waitEventAfter(processId: string, eventType: string, afterSequence?: number): Promise<ProcessEvent>;
+  awaitProcess(processId: string): Promise<ProcessAwaitOutput>;
+  completeProcess(processId: string, output: ProcessAwaitOutput): Promise<ProcessRecord>;
+  setProcessWait(processId: string, wait: WaitState): Promise<ProcessRecord>;
+  clearProcessWait(processId: string): Promise<ProcessRecord>;
+  getProcess(processId: string): Promise<ProcessRecord | null>;
+  listProcesses(filter?: ProcessListFilter): Promise<ProcessRecord[]>;
+  ackWake(processId: string, sequence: number): Promise<void>;
+  listNonTerminal(): Promise<ProcessRecord[]>;
+  claimProcessLease(processId: string, ownerId: string, leaseTtlMs: number): Promise<ProcessLease>;
+  renewProcessLease(lease: ProcessLease, leaseTtlMs: number): Promise<ProcessLease>;
+  completeProcessLease(completion: { process_id: string; lease_token: string }): Promise<void>;
+}
+/** Each write is one readwrite transaction over the proc_* object stores (schema version 3). */
+export class IndexedDbProcessRegistry {
+  constructor(options?: IndexedDbOptions);
+  readonly durabilityTier: 'durable';
+}
+export interface IndexedDbProcessRegistry extends ProcessRegistry {}

@@ -1,6 +1,6 @@
 // lash-wasm for Node: everything in index.d.ts plus the file-backed durable stores.
 export * from './index.js';
-import type { SessionStoreFactory, SessionStore, AttachmentStore, ProcessExecutionEnvStore, AttachmentRef } from './index.js';
+import type { SessionStoreFactory, SessionStore, AttachmentStore, ProcessExecutionEnvStore, AttachmentRef, ProcessRegistry } from './index.js';
 
 /** Sessions as directories of fsync'ed append-only commit logs; a torn tail is ignored on open. */
 export class FileSessionStoreFactory implements SessionStoreFactory {
@@ -22,3 +22,9 @@ export class FileProcessExecutionEnvStore implements ProcessExecutionEnvStore {
   putProcessExecutionEnv(ref: string, bytes: Uint8Array): Promise<void>;
   getProcessExecutionEnv(ref: string): Promise<Uint8Array | null>;
 }
+/** The process registry as an fsync'ed append-only log, {dir}/registry.log, shared safely by processes. */
+export class FileProcessRegistry {
+  constructor(options: { dir: string });
+  readonly durabilityTier: 'durable';
+}
+export interface FileProcessRegistry extends ProcessRegistry {}

@@ -2,3 +2,4 @@
 // (Kept apart so browser and worker bundles never import node: modules.)
 export * from './index.js';
 export { FileSessionStoreFactory, FileAttachmentStore, FileProcessExecutionEnvStore } from './stores/files.js';
+export { FileProcessRegistry } from './stores/files-processes.js';

@@ -22,13 +22,15 @@ async function result(page) {
   return page.evaluate(() => window.__lash);
 }
 
-test('the full store conformance suite passes on Chromium IndexedDB', async () => {
+test('the full store and process registry conformance suites pass on Chromium IndexedDB', async () => {
   const page = await browser.newPage();
   await page.goto(`${server.url}/wasm-tests/browser/conformance.html`);
   await page.waitForFunction(() => window.__lash?.results, null, { timeout: 60000 });
   const { results } = await page.evaluate(() => window.__lash);
   expect(results.filter((r) => !r.ok)).toEqual([]);
   expect(results.length).toBeGreaterThan(30);
+  // the process registry suite ran too: one test per lash conformance test (26)
+  expect(results.filter((r) => r.name.startsWith('process registry conformance: IndexedDB (Chromium)')).length).toBe(26);
   await page.close();
 }, 90000);
 

@@ -2,13 +2,13 @@
 // IndexedDB (fake-indexeddb here; Chromium's own in browser.test.js) — plus what is
 // particular to each: the file log's torn-tail recovery and cross-process writers,
 // IndexedDB's one-transaction commit, schema versioning and per-commit write counts.
-import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { jest } from '@jest/globals';
+import { runNodeModule } from './fixtures/node-module.js';
 import { IDBFactory, IDBDatabase, IDBObjectStore, indexedDB } from 'fake-indexeddb';
 import {
   InMemorySessionStoreFactory, InMemoryAttachmentStore, InMemoryProcessExecutionEnvStore,
@@ -263,14 +263,7 @@ describe('file session store: the commit log', () => {
         } catch (e) { if (e.code !== 'HeadRevisionConflict') throw e; }
       }
       process.stdout.write(JSON.stringify(won));`;
-    const run = (who) => new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, ['--input-type=module', '-e', code, dir, who], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '', err = '';
-      p.stdout.on('data', (d) => { out += d; });
-      p.stderr.on('data', (d) => { err += d; });
-      p.on('error', reject);
-      p.on('exit', (status) => (status === 0 ? resolve(JSON.parse(out)) : reject(new Error(err))));
-    });
+    const run = (who) => runNodeModule(code, [dir, who]);
     const [x, y, z] = await Promise.all([run('x'), run('y'), run('z')]);
     const read = await (await new FileSessionStoreFactory({ dir }).openExistingStore({ session_id: 's' })).loadSession();
     const stored = idsOf(read).slice(1);
@@ -403,8 +396,9 @@ describe('IndexedDB specifics', () => {
     expect(await store.loadNode('b')).toEqual(nd('b', 'a'));
     expect((await store.commitRuntimeState(c(2, app([nd('c', 'b')], 'c')))).head_revision).toBe(3);
     const db = await new Promise((resolve) => { const r = idb.open('legacy'); r.onsuccess = () => resolve(r.result); });
-    expect(db.version).toBe(2);
-    expect([...db.objectStoreNames].sort()).toEqual(['attachments', 'envs', 'heads', 'ledger', 'meta', 'nodes', 'stamps']);
+    expect(db.version).toBe(3); // v3 adds the process registry's stores
+    expect([...db.objectStoreNames].sort()).toEqual(['attachments', 'envs', 'heads', 'ledger', 'meta', 'nodes',
+      'proc_events', 'proc_grants', 'proc_leases', 'proc_processes', 'proc_replays', 'stamps']);
     db.close();
   });
 
@@ -420,10 +414,11 @@ describe('IndexedDB specifics', () => {
 
 describe('module boundaries', () => {
   test('the browser entry exports the IndexedDB and memory stores but no file stores', () => {
-    for (const name of ['IndexedDbSessionStoreFactory', 'IndexedDbAttachmentStore', 'IndexedDbProcessExecutionEnvStore', 'InMemorySessionStoreFactory']) {
+    for (const name of ['IndexedDbSessionStoreFactory', 'IndexedDbAttachmentStore', 'IndexedDbProcessExecutionEnvStore', 'IndexedDbProcessRegistry',
+      'InMemorySessionStoreFactory', 'InMemoryProcessRegistry']) {
       expect(typeof browserEntry[name]).toBe('function');
     }
-    for (const name of ['FileSessionStoreFactory', 'FileAttachmentStore', 'FileProcessExecutionEnvStore']) expect(browserEntry[name]).toBeUndefined();
+    for (const name of ['FileSessionStoreFactory', 'FileAttachmentStore', 'FileProcessExecutionEnvStore', 'FileProcessRegistry']) expect(browserEntry[name]).toBeUndefined();
   });
 
   test('no browser-reachable module imports node: builtins or the file stores', () => {
@@ -439,7 +434,7 @@ describe('module boundaries', () => {
       }
     };
     visit(join(root, 'index.js'));
-    expect([...seen].some((f) => f.endsWith('files.js') || f.endsWith('node.js'))).toBe(false);
+    expect([...seen].some((f) => /(files|files-processes|append-log|node)\.js$/.test(f))).toBe(false);
     expect(seen.has(join(root, 'stores', 'indexeddb.js'))).toBe(true);
   });
 });

@@ -2,7 +2,7 @@
 // bundles never see node: modules).
 //
 // A session is a directory holding `meta.json` and an append-only log,
-// `commits.log`, of self-checking records, one a line:
+// `commits.log`, of self-checking records (append-log.js), one a line:
 //     {"len":N,"sha256":"<hex of the N payload bytes>"}\t<payload JSON>\n
 // The first record names the log ({"t":"log","log_id"}); then one record per commit
 // (the RuntimeCommit as received), per tombstoneNodes call and per vacuum. A record
@@ -14,55 +14,20 @@
 // length or checksum) ends the replay; it is ignored and cut off before the next
 // append. Reads are incremental: a handle re-reads only bytes appended since it
 // last looked, so headRevision() costs one stat when nothing moved.
-import { createHash, randomUUID } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, rm, stat, truncate, unlink } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { link, mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { LashError, invalidArgument } from '../errors.js';
 import {
   SessionState, planCommit, checkpointRef, asStoreError, backendError, checkNodeIds, checkSessionId, checkScope,
   toBytes, attachmentRef, attachmentNotFound,
 } from './commit.js';
+import { AppendLog, RECORD_VERSION, exclusive, isMissing, sha256, syncDir } from './append-log.js';
 
-const RECORD_VERSION = 1;
 const LOG = 'commits.log';
 const META = 'meta.json';
-const sha256 = (data) => createHash('sha256').update(data).digest('hex');
-const isMissing = (e) => e?.code === 'ENOENT';
-
-// ---- framing ----
-
-function frame(payload) {
-  const body = Buffer.from(JSON.stringify(payload), 'utf8');
-  return Buffer.concat([Buffer.from(`${JSON.stringify({ len: body.length, sha256: sha256(body) })}\t`, 'utf8'), body, Buffer.from('\n')]);
-}
-
-// Yields { end, payload } for each whole, checksum-clean record of buf (offsets
-// relative to buf); stops at the first partial or damaged one.
-function* records(buf) {
-  let at = 0;
-  while (at < buf.length) {
-    const tab = buf.indexOf(0x09, at);
-    if (tab < 0 || tab - at > 128) return;
-    let head;
-    try { head = JSON.parse(buf.toString('utf8', at, tab)); } catch { return; }
-    if (!Number.isSafeInteger(head?.len) || head.len < 0 || typeof head.sha256 !== 'string') return;
-    const end = tab + 1 + head.len;
-    if (end >= buf.length || buf[end] !== 0x0a) return;
-    const body = buf.subarray(tab + 1, end);
-    if (sha256(body) !== head.sha256) return;
-    let payload;
-    try { payload = JSON.parse(body.toString('utf8')); } catch { return; }
-    yield { end: end + 1, payload };
-    at = end + 1;
-  }
-}
 
 // ---- small fs helpers ----
-
-async function syncDir(dir) {
-  let fh;
-  try { fh = await open(dir, 'r'); await fh.sync(); } catch { /* not supported here (e.g. Windows) */ } finally { await fh?.close(); }
-}
 
 // Stage into a unique sibling temp file, fsync, rename into place (atomic on POSIX).
 async function writeAtomic(path, bytes) {
@@ -95,17 +60,6 @@ async function createExclusive(path, bytes) {
   }
 }
 
-// One operation at a time per session directory within this process (every handle
-// and factory over the same path shares the queue).
-const queues = new Map();
-function exclusive(key, fn) {
-  const p = (queues.get(key) ?? Promise.resolve()).then(fn);
-  const tail = p.then(() => {}, () => {});
-  queues.set(key, tail);
-  tail.then(() => { if (queues.get(key) === tail) queues.delete(key); });
-  return p;
-}
-
 // A directory name for a session id: readable, portable, and unique even on
 // case-insensitive file systems (the hash suffix).
 function dirName(id) {
@@ -116,37 +70,21 @@ function dirName(id) {
 // ---- sessions ----
 
 class FileSessionStore {
-  #dir; #log;
+  #dir;
   #state = new SessionState();
-  #logId = null;  // the log this state was read from
-  #offset = 0;    // bytes of whole, replayed records
-  #size = 0;      // file size at the last look (> #offset: a torn or corrupt tail)
-  #seen = null;   // inode:size:mtime at the last look
+  #log;
 
   constructor(dir, sessionId) {
     this.sessionId = sessionId;
     this.#dir = dir;
-    this.#log = join(dir, LOG);
+    this.#log = new AppendLog({ dir, path: join(dir, LOG), kind: 'commit log', header: { session_id: sessionId },
+      onReset: () => { this.#state = new SessionState(); }, onRecord: (rec) => this.#replay(rec) });
   }
   get durabilityTier() { return 'durable'; }
 
-  #reset() {
-    this.#state = new SessionState();
-    this.#logId = null;
-    this.#offset = 0;
-    this.#size = 0;
-    this.#seen = null;
-  }
-
   // Replay one record into the state; returns its outcome for the writer.
   #replay(rec) {
-    if (rec?.v !== RECORD_VERSION) {
-      throw new LashError('UnsupportedRecordSchemaVersion',
-        `commit log record schema_version ${rec?.v} is not supported by this binary (expected ${RECORD_VERSION})`,
-        { recordKind: 'commit log record', actual: rec?.v, expected: RECORD_VERSION });
-    }
     switch (rec.t) {
-      case 'log': if (this.#logId === null) this.#logId = rec.log_id; return {};
       case 'commit': {
         let plan;
         try { plan = planCommit(this.sessionId, this.#state, rec.commit); } catch (error) { return { error }; } // lost a race: no effect
@@ -160,87 +98,8 @@ class FileSessionStore {
     }
   }
 
-  // Bring the state up to the file: read only what was appended since last time.
-  // Returns the outcome of the record tagged `waitFor`, if it was replayed now.
-  async #sync(waitFor = null) {
-    let st;
-    try { st = await stat(this.#log); } catch (e) { if (!isMissing(e)) throw e; st = null; }
-    if (!st) { if (this.#seen) this.#reset(); return null; } // deleted (or never written)
-    const seen = `${st.ino}:${st.size}:${st.mtimeMs}`;
-    if (seen === this.#seen) return null; // nothing moved: one stat
-    const fh = await open(this.#log, 'r');
-    let buf;
-    try {
-      if (this.#offset && (st.size < this.#offset || !(await this.#sameLog(fh)))) this.#reset(); // replaced or recreated
-      buf = Buffer.alloc(st.size - this.#offset);
-      let got = 0;
-      while (got < buf.length) {
-        const { bytesRead } = await fh.read(buf, got, buf.length - got, this.#offset + got);
-        if (!bytesRead) break;
-        got += bytesRead;
-      }
-      buf = buf.subarray(0, got);
-    } finally {
-      await fh.close();
-    }
-    const base = this.#offset;
-    let found = null;
-    for (const { end, payload } of records(buf)) {
-      const outcome = this.#replay(payload);
-      this.#offset = base + end;
-      if (waitFor !== null && payload.w === waitFor) found = outcome;
-    }
-    this.#size = base + buf.length;
-    this.#seen = seen;
-    return found;
-  }
-
-  // Is the file still the log our state came from? (Its first record names it.)
-  async #sameLog(fh) {
-    const head = Buffer.alloc(512);
-    const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    for (const { payload } of records(head.subarray(0, bytesRead))) return payload?.t === 'log' && payload.log_id === this.#logId;
-    return false;
-  }
-
-  // Append one record (after cutting any torn tail) and fsync it.
-  async #append(payload) {
-    await mkdir(this.#dir, { recursive: true });
-    if (this.#size > this.#offset) {
-      // a torn tail goes now — unless the file moved since we looked (another
-      // process's record may have been mid-write): then look again first
-      const st = await stat(this.#log).catch(() => null);
-      if (st && st.size !== this.#size) await this.#sync();
-      if (this.#size > this.#offset) await truncate(this.#log, this.#offset);
-    }
-    const creating = this.#offset === 0; // no whole record yet: (re)start the log with its name
-    let bytes = frame(payload);
-    if (creating) bytes = Buffer.concat([frame({ v: RECORD_VERSION, t: 'log', log_id: randomUUID(), session_id: this.sessionId }), bytes]);
-    const start = this.#offset;
-    const fh = await open(this.#log, 'a');
-    try {
-      await fh.write(bytes);
-      await fh.sync();
-    } catch (e) {
-      // leave no record whose commit reported failure (if nobody appended after it)
-      const { size } = await fh.stat().catch(() => ({ size: -1 }));
-      if (size >= start && size <= start + bytes.length) await fh.truncate(start).catch(() => {});
-      throw e;
-    } finally {
-      await fh.close();
-    }
-    if (creating) { await syncDir(this.#dir); await syncDir(dirname(this.#dir)); }
-  }
-
-  // Write a record and return its outcome as replayed from the file.
-  async #write(payload) {
-    payload.w = randomUUID();
-    try { await this.#append(payload); } catch (e) { throw asStoreError(e); }
-    const outcome = await this.#sync(payload.w);
-    if (!outcome) throw backendError('the record just written was not found in the commit log (was the session deleted?)');
-    if (outcome.error) throw outcome.error;
-    return outcome;
-  }
+  #sync() { return this.#log.sync(); }
+  #write(payload) { return this.#log.write(payload); }
 
   #run(fn) {
     return exclusive(resolve(this.#dir), async () => {

@@ -10,10 +10,12 @@ import {
   planCommit, readSession, checkScope, checkpointRef, asStoreError, checkNodeIds, checkSessionId,
   toBytes, sha256Hex, attachmentRef, attachmentNotFound,
 } from './commit.js';
+import { upgradeProcessRegistry } from './indexeddb-processes.js';
 
 // Schema history: 1 = nodes keyed [sid, seq] (pre-release); 2 = nodes keyed
-// [sid, node_id] with { seq, tombstoned } (v1 rows are migrated in place).
-export const SCHEMA_VERSION = 2;
+// [sid, node_id] with { seq, tombstoned } (v1 rows are migrated in place);
+// 3 = the process registry's object stores (indexeddb-processes.js) added.
+export const SCHEMA_VERSION = 3;
 const SESSION_STORES = ['heads', 'nodes', 'ledger', 'stamps', 'meta'];
 
 function upgrade(db, tx, oldVersion) {
@@ -29,6 +31,7 @@ function upgrade(db, tx, oldVersion) {
   ensure('meta');                 // sid -> SessionMeta
   ensure('attachments');          // sha256 hex -> { meta: AttachmentRef, bytes }
   ensure('envs');                 // process env ref -> bytes
+  upgradeProcessRegistry(db, tx);
   if (oldVersion >= 1 && oldVersion < 2 && db.objectStoreNames.contains('nodes')) {
     // v1 -> v2: re-key node rows from [sid, seq] to [sid, node_id], keeping their order
     const getAll = tx.objectStore('nodes').getAll();
@@ -73,12 +76,12 @@ function openDb(idb, name) {
   return p;
 }
 
-const req = (r) => new Promise((resolve, reject) => { r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
+export const req = (r) => new Promise((resolve, reject) => { r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
 const rowsOf = (store, sid) => req(store.index('by_sid').getAll(sid));
 
 // Run body(tx) in one transaction and wait for it to commit. A throw (a contract
 // error, a failed request, DataCloneError) aborts it: nothing is written.
-async function transact(o, names, mode, body) {
+export async function transact(o, names, mode, body) {
   let tx;
   for (let attempt = 0; ; attempt++) {
     const db = await openDb(o.idb, o.dbName).catch((e) => { throw asStoreError(e); });
@@ -107,7 +110,7 @@ async function transact(o, names, mode, body) {
   return value;
 }
 
-function options({ dbName = 'lash-wasm', indexedDB = globalThis.indexedDB, durability = 'strict' } = {}) {
+export function options({ dbName = 'lash-wasm', indexedDB = globalThis.indexedDB, durability = 'strict' } = {}) {
   if (!indexedDB || typeof indexedDB.open !== 'function') {
     throw invalidArgument('indexedDB', 'no IndexedDB in this realm; pass { indexedDB }');
   }

@@ -1,6 +1,7 @@
 // In-memory stores and registries, tier 'inline' (lash's InMemory* types): their
 // data lives in this JavaScript realm and a crash loses it.
 
+import { ProcessRegistryBase, RegistryTables, WRITES } from './process-registry.js';
 import {
   SessionState, planCommit, recordingCheckpointRef, asStoreError, checkNodeIds, checkSessionId,
   toBytes, sha256Hex, attachmentRef, attachmentNotFound,
@@ -71,7 +72,17 @@ export class InMemoryProcessExecutionEnvStore extends InlineTiered {
   async getProcessExecutionEnv(ref) { const b = this.#envs.get(ref); return b ? b.slice() : null; }
 }
 export class InMemoryTriggerStore extends InlineTiered {}
-export class InMemoryProcessRegistry extends InlineTiered {}
+
+// lash's reference in-memory ProcessRegistry: the rules are process-registry.js's;
+// an operation's writes are applied together after it succeeds.
+export class InMemoryProcessRegistry extends ProcessRegistryBase {
+  #tables = new RegistryTables();
+  get durabilityTier() { return 'inline'; }
+  get _pollMs() { return null; } // every write goes through this object
+  _run(record) { return this.#tables.transact((tx) => WRITES[record.op](tx, record.args, record.now)); }
+  _read(fn) { return this.#tables.read(fn); }
+}
+
 export class InMemoryLashlangArtifactStore extends InlineTiered {}
 
 // Content-addressed attachments: id = sha256(bytes) hex (lash InMemoryAttachmentStore:
