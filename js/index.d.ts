@@ -644,3 +644,4 @@ export class IndexedDbProcessExecutionEnvStore implements ProcessExecutionEnvSto
   putProcessExecutionEnv(ref: string, bytes: Uint8Array): Promise<void>;
   getProcessExecutionEnv(ref: string): Promise<Uint8Array | null>;
 }
+export { lashlang } from './lashlang.js';

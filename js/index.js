@@ -16,3 +16,4 @@ export {
 export {
   IndexedDbSessionStoreFactory, IndexedDbAttachmentStore, IndexedDbProcessExecutionEnvStore,
 } from './stores/indexeddb.js';
+export { lashlang } from './lashlang.js';

@@ -546,6 +546,15 @@ static void test_await_suspends_and_resumes_one_call_at_a_time(void) {
   lash__ll_free(vm);
 }
 
+static void test_nested_await_inside_aggregate_keeps_sibling_calls(void) {
+  g_max_pending = 0;
+  CHECK_STR(run("r = await { a: tools.sleep_echo({ value: \"a\" })?, b: [tools.sleep_echo({ value: \"b\" })], c: 1 }\nsubmit r"),
+            "{\"a\":\"a\",\"b\":[{\"ok\":true,\"value\":\"b\"}],\"c\":1}");
+  /* all siblings finish before the first source-order failure is reported */
+  CHECK_STR(err_msg("r = await { a: tools.err({})?, b: tools.sleep_echo({ value: \"b\" })? }"),
+            "`?` unwrapped failed module operation: boom");
+}
+
 static void test_loops_yield_to_the_scheduler_and_step_limit_stops_them(void) {
   lash_ll_limits lim = {0};
   lim.yield_every = 100;
@@ -680,6 +689,7 @@ TEST_MAIN(
   RUN(test_lashlang_runtime_diagnostic_contract);
   RUN(test_gated_features_are_refused_with_lash_text);
   RUN(test_await_suspends_and_resumes_one_call_at_a_time);
+  RUN(test_nested_await_inside_aggregate_keeps_sibling_calls);
   RUN(test_loops_yield_to_the_scheduler_and_step_limit_stops_them);
   RUN(test_memory_and_output_limits_are_lash_style_errors);
   RUN(test_values_render_like_rust);

@@ -394,6 +394,18 @@ static int settle(lash_ll_vm *vm, ll_val *v, ll_err *err, int *failed_unwrap) {
   return 0;
 }
 
+static size_t pending_floor(const lash_ll_vm *vm, ll_val v) {
+  size_t from = vm->np;
+  if (v.kind == LV_PEND) return v.u.pend;
+  if (v.kind == LV_LIST || v.kind == LV_REC) {
+    size_t n = v.kind == LV_LIST ? v.u.l->n : v.u.r->n;
+    const ll_val *items = v.kind == LV_LIST ? v.u.l->v : v.u.r->v;
+    for (size_t i = 0; i < n; i++)
+      if (items[i].kind == LV_PEND && items[i].u.pend < from) from = items[i].u.pend;
+  }
+  return from;
+}
+
 static int start_tool(lash_ll_vm *vm, ll_val args /* owned list */, ll_val module, ll_val op, int unwrap, ll_val *out) {
   ll_rt *rt = &vm->rt;
   lash_buf b;
@@ -595,21 +607,25 @@ lash_ll_status lash__ll_run(lash_ll_vm *vm) {
           if (push(vm, r)) goto oom;
           break;
         }
-        for (size_t i = 0; i < vm->np; i++)
+        /* Awaits nest LIFO (an inner await inside an aggregate joins first),
+         * so this join owns every pending call from the lowest one its value
+         * refers to; calls started earlier by an enclosing aggregate stay. */
+        ll_val *top = &vm->stack[vm->sp - 1];
+        size_t from = pending_floor(vm, *top);
+        for (size_t i = from; i < vm->np; i++)
           if (!vm->pend[i].resolved) {
             lash__buf_free(&err.msg);
             return vm->status = LASH_LL_PENDING; /* pc stays here: resumed by run */
           }
         int failed_unwrap = 0;
-        ll_val *top = &vm->stack[vm->sp - 1];
         if (ll_make_unique(rt, top) || settle(vm, top, &err, &failed_unwrap)) goto oom;
-        for (size_t i = 0; i < vm->np; i++) {
+        for (size_t i = from; i < vm->np; i++) {
           ll_free(rt, vm->pend[i].module);
           ll_free(rt, vm->pend[i].tool);
           ll_free(rt, vm->pend[i].args);
           ll_decref(rt, vm->pend[i].result);
         }
-        vm->np = 0;
+        vm->np = from;
         if (failed_unwrap) goto error_here;
         break;
       }
