@@ -25,7 +25,6 @@
 
 /* ---- the test host ---------------------------------------------------------- */
 static const char *g_files[][2] = {{"src/lib.rs", "pub fn main() {}"}, {"a.txt", "async"}};
-static size_t g_max_pending;
 static char g_captured[4096];
 
 static void host_call(const char *module, const char *tool, const char *args, int *ok, char **json) {
@@ -67,63 +66,8 @@ static void host_call(const char *module, const char *tool, const char *args, in
   cJSON_Delete(a);
 }
 
-/* Drive a VM to completion, resolving tool calls (all pending ones per round). */
-static lash_ll_status drive(lash_ll_vm *vm) {
-  lash_ll_status st = lash__ll_run(vm);
-  while (st == LASH_LL_YIELD || st == LASH_LL_PENDING) {
-    if (st == LASH_LL_PENDING) {
-      size_t n = lash__ll_pending_count(vm);
-      if (n > g_max_pending) g_max_pending = n;
-      while (lash__ll_pending_count(vm)) {
-        uint32_t id;
-        const char *module, *tool, *args;
-        lash__ll_pending_get(vm, 0, &id, &module, &tool, &args);
-        int ok;
-        char *json;
-        host_call(module, tool, args, &ok, &json);
-        if (lash__ll_resolve(vm, id, ok, json, strlen(json))) abort();
-        free(json);
-      }
-    }
-    st = lash__ll_run(vm);
-  }
-  return st;
-}
-
-/* Run source in vm: the submitted JSON, "DONE", or "ERR:" + diagnostic. */
-static char g_out[16384];
-static const char *run_in(lash_ll_vm *vm, const char *src) {
-  lash_ll_status st = lash__ll_load(vm, src, strlen(src));
-  if (st != LASH_LL_ERROR) st = drive(vm);
-  if (st == LASH_LL_SUBMITTED) snprintf(g_out, sizeof g_out, "%s", lash__ll_submitted(vm));
-  else if (st == LASH_LL_DONE) snprintf(g_out, sizeof g_out, "DONE");
-  else snprintf(g_out, sizeof g_out, "ERR:%s", lash__ll_error(vm));
-  return g_out;
-}
-
-static const char *run(const char *src) {
-  lash_ll_vm *vm = lash__ll_new(NULL, NULL);
-  const char *out = run_in(vm, src);
-  lash__ll_free(vm);
-  return out;
-}
-
-/* The first line of a runtime error (lash's RuntimeError Display). */
-static const char *err_msg(const char *src) {
-  const char *out = run(src);
-  if (strncmp(out, "ERR:", 4)) return "(no error)";
-  memmove(g_out, g_out + 4, strlen(g_out + 4) + 1);
-  char *nl = strchr(g_out, '\n');
-  if (nl) *nl = '\0';
-  return g_out;
-}
-
-static int parses(const char *src) {
-  char *d = lash__ll_check(NULL, src, strlen(src));
-  int ok = d == NULL;
-  free(d);
-  return ok;
-}
+#define LL_HOST_CALL host_call
+#include "lashlang_harness.h"
 
 /* ---- language.rs ports ---------------------------------------------------------- */
 static void test_parser_accepts_double_slash_comments(void) {
