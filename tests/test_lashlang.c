@@ -499,6 +499,22 @@ static void test_nested_await_inside_aggregate_keeps_sibling_calls(void) {
             "`?` unwrapped failed module operation: boom");
 }
 
+static void test_unwrap_on_an_awaited_operation_is_a_module_operation_unwrap(void) {
+  /* lash compiles `(await m.op())?` and `m.op()?` as the operation's own unwrap */
+  CHECK_STR(err_msg("submit (await tools.err({}))?"), "`?` unwrapped failed module operation: boom");
+  CHECK_STR(err_msg("submit tools.err({})?"), "`?` unwrapped failed module operation: boom");
+  CHECK_STR(run("submit (await tools.sleep_echo({ value: \"v\" }))?"), "\"v\"");
+  /* a wrapper kept in a variable unwraps as a tool result */
+  CHECK_STR(err_msg("r = await tools.err({})\nsubmit r?"), "`?` unwrapped failed tool result: boom");
+}
+
+static void test_push_assign_keeps_value_semantics(void) {
+  /* `x = push(x, v)` appends in place only when x is not shared */
+  CHECK_STR(run("a = [1]\nb = a\na = push(a, 2)\na = push(a, a)\nsubmit [a, b]"), "[[1,2,[1,2]],[1]]");
+  CHECK_STR(err_msg("a = 1\na = push(a, 2)"), "`push` requires a list as the first argument");
+  CHECK_STR(err_msg("a = push(a, 2)"), "unknown name `a`");
+}
+
 static void test_loops_yield_to_the_scheduler_and_step_limit_stops_them(void) {
   lash_ll_limits lim = {0};
   lim.yield_every = 100;
@@ -634,6 +650,8 @@ TEST_MAIN(
   RUN(test_gated_features_are_refused_with_lash_text);
   RUN(test_await_suspends_and_resumes_one_call_at_a_time);
   RUN(test_nested_await_inside_aggregate_keeps_sibling_calls);
+  RUN(test_unwrap_on_an_awaited_operation_is_a_module_operation_unwrap);
+  RUN(test_push_assign_keeps_value_semantics);
   RUN(test_loops_yield_to_the_scheduler_and_step_limit_stops_them);
   RUN(test_memory_and_output_limits_are_lash_style_errors);
   RUN(test_values_render_like_rust);

@@ -58,16 +58,18 @@ static int is_tool_leaf(const ll_expr *e) {
   return e->kind == E_RCALL && e->kids[0]->kind == E_VAR;
 }
 
-/* Start one tool call: pushes a pending placeholder. */
-static void tool_leaf(C *c, const ll_expr *e) {
-  int unwrap = e->kind == E_UNWRAP;
-  if (unwrap) e = e->kids[0];
+/* Start one tool call: pushes a pending placeholder. `?` on the leaf (or on
+ * the await around it, as lash compiles `(await m.op())?`) unwraps it. */
+static void tool_leaf_unwrap(C *c, const ll_expr *e, int unwrap) {
+  if (e->kind == E_UNWRAP) { unwrap = 1; e = e->kids[0]; }
   for (size_t i = 1; i < e->nkids; i++) expr(c, e->kids[i]);
   emit(c, I_LIST, (uint32_t)(e->nkids - 1), 0, 0);
   uint32_t module = kstr(c, e->kids[0]->name, e->kids[0]->nlen);
   uint32_t op = kstr(c, e->name, e->nlen);
   emit(c, I_TOOL, module, op, (uint32_t)unwrap);
 }
+
+static void tool_leaf(C *c, const ll_expr *e) { tool_leaf_unwrap(c, e, 0); }
 
 static void await_expr(C *c, const ll_expr *inner) {
   if (is_tool_leaf(inner)) {
@@ -129,8 +131,17 @@ static void expr(C *c, const ll_expr *e) {
       emit(c, I_INDEX, 0, 0, 0);
       break;
     case E_UNWRAP:
-      expr(c, e->kids[0]);
-      emit(c, I_UNWRAP, 0, 0, 0);
+      if (is_tool_leaf(e)) {
+        /* `m.op(...)?`: a module operation unwrap */
+        await_expr(c, e);
+      } else if (e->kids[0]->kind == E_AWAIT && is_tool_leaf(e->kids[0]->kids[0])) {
+        /* `(await m.op(...))?` unwraps the operation itself, as lash compiles it */
+        tool_leaf_unwrap(c, e->kids[0]->kids[0], 1);
+        emit(c, I_JOIN, 0, 0, 0);
+      } else {
+        expr(c, e->kids[0]);
+        emit(c, I_UNWRAP, 0, 0, 0);
+      }
       break;
     case E_UNARY:
       expr(c, e->kids[0]);
@@ -220,6 +231,14 @@ static void stmt(C *c, const ll_expr *e) {
     case E_ASSIGN: {
       size_t nsteps = e->nkids - 1;
       if (nsteps == 0) {
+        const ll_expr *v = e->kids[0];
+        if (v->kind == E_CALL && v->nkids == 2 && v->nlen == 4 && !memcmp(v->name, "push", 4) &&
+            v->kids[0]->kind == E_VAR && v->kids[0]->nlen == e->nlen && !memcmp(v->kids[0]->name, e->name, e->nlen)) {
+          /* `x = push(x, item)`: append in place when x is not shared (lash's PushAssign) */
+          expr(c, v->kids[1]);
+          emit(c, I_PUSHSELF, kstr(c, e->name, e->nlen), 0, 0);
+          break;
+        }
         expr(c, e->kids[0]);
         emit(c, I_STORE, kstr(c, e->name, e->nlen), 0, 0);
         break;

@@ -151,7 +151,7 @@ int ll_link(const ll_program *p, int check_builtins, ll_err *err);
 typedef enum {
   I_CONST, I_NULL, I_TRUE, I_FALSE, I_LOAD, I_STORE, I_POP, I_BIN, I_NEG, I_NOT, I_TOBOOL,
   I_JMP, I_JF, I_JT, I_LIST, I_REC, I_FIELD, I_INDEX, I_UNWRAP, I_BUILTIN, I_TOOL, I_JOIN,
-  I_PRINT, I_SUBMIT, I_ITER, I_NEXT, I_ENDITER, I_ASSIGN, I_TYPE, I_HALT
+  I_PRINT, I_SUBMIT, I_ITER, I_NEXT, I_ENDITER, I_ASSIGN, I_TYPE, I_PUSHSELF, I_HALT
 } ll_opcode;
 
 typedef struct ll_ins {

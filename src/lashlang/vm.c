@@ -35,6 +35,7 @@ struct lash_ll_vm {
   char *submitted;
   char **printed; size_t nprinted; size_t printed_bytes;
   uint64_t steps;
+  uint32_t *hints; /* per constant: the globals index its name was last found at */
 };
 
 lash_ll_vm *lash__ll_new(const lash_allocator *a, const lash_ll_limits *limits) {
@@ -66,6 +67,8 @@ static void reset_run(lash_ll_vm *vm) {
   }
   vm->np = 0;
   ll_chunk_free(&vm->rt, &vm->ch);
+  ll_free(&vm->rt, vm->hints);
+  vm->hints = NULL;
   ll_program_free(&vm->rt, &vm->prog);
   ll_free(&vm->rt, vm->src);
   vm->src = NULL;
@@ -114,6 +117,9 @@ lash_ll_status lash__ll_load(lash_ll_vm *vm, const char *src, size_t len) {
   if (ll_parse(&vm->rt, src, len, &vm->prog, &e)) goto fail;
   if (ll_link(&vm->prog, 0, &e)) goto fail;
   if (ll_compile(&vm->rt, &vm->prog, &vm->ch, &e)) goto fail;
+  vm->hints = ll_alloc(&vm->rt, (vm->ch.nconst ? vm->ch.nconst : 1) * sizeof(uint32_t));
+  if (!vm->hints) { ll_set_err(&e, "memory limit exceeded"); goto fail; }
+  memset(vm->hints, 0xff, (vm->ch.nconst ? vm->ch.nconst : 1) * sizeof(uint32_t));
   lash__buf_free(&e.msg);
   vm->loaded = 1;
   return vm->status = LASH_LL_YIELD;
@@ -338,8 +344,31 @@ fail:
   return -1;
 }
 
-static int store(lash_ll_vm *vm, ll_val name, ll_val v) {
-  return ll_rec_set(&vm->rt, vm->globals.u.r, name.u.s->s, name.u.s->len, v);
+/* Globals by name constant k: the hint makes the common case one compare. */
+static ll_val *global(lash_ll_vm *vm, uint32_t k) {
+  ll_rec *g = vm->globals.u.r;
+  const ll_str *name = vm->ch.consts[k].u.s;
+  uint32_t h = vm->hints[k];
+  if (h < g->n && g->k[h]->len == name->len && memcmp(g->k[h]->s, name->s, name->len) == 0) return &g->v[h];
+  for (size_t i = 0; i < g->n; i++)
+    if (g->k[i]->len == name->len && memcmp(g->k[i]->s, name->s, name->len) == 0) {
+      vm->hints[k] = (uint32_t)i;
+      return &g->v[i];
+    }
+  return NULL;
+}
+
+/* Bind a global (takes v). The globals record's depth is never used as a
+ * value's depth, so replacing a binding skips the depth recomputation. */
+static int store_k(lash_ll_vm *vm, uint32_t k, ll_val v) {
+  ll_val *slot = global(vm, k);
+  if (slot) {
+    ll_decref(&vm->rt, *slot);
+    *slot = v;
+    return 0;
+  }
+  const ll_str *name = vm->ch.consts[k].u.s;
+  return ll_rec_set(&vm->rt, vm->globals.u.r, name->s, name->len, v);
 }
 
 static void unset_global(lash_ll_vm *vm, ll_val name) {
@@ -496,17 +525,35 @@ lash_ll_status lash__ll_run(lash_ll_vm *vm) {
       case I_TRUE: if (push(vm, ll_bool(1))) goto oom; break;
       case I_FALSE: if (push(vm, ll_bool(0))) goto oom; break;
       case I_LOAD: {
-        ll_val *v = ll_rec_get(vm->globals.u.r, K[in->a].u.s->s, K[in->a].u.s->len);
+        ll_val *v = global(vm, in->a);
         if (!v) { ll_set_err(&err, "unknown name `%s`", K[in->a].u.s->s); goto error_here; }
         if (push(vm, ll_incref(*v))) goto oom;
         break;
       }
       case I_STORE:
-        if (store(vm, K[in->a], pop(vm))) goto oom;
+        if (store_k(vm, in->a, pop(vm))) goto oom;
         break;
       case I_POP: ll_decref(rt, pop(vm)); break;
       case I_BIN:
         b = pop(vm); a = pop(vm);
+        if (a.kind == LV_NUM && b.kind == LV_NUM && in->a != OP_MOD) {
+          /* numbers: no coercion, no refcounts (the common loop case) */
+          double x = a.u.n, y = b.u.n;
+          switch ((ll_binop)in->a) {
+            case OP_ADD: r = ll_num(x + y); break;
+            case OP_SUB: r = ll_num(x - y); break;
+            case OP_MUL: r = ll_num(x * y); break;
+            case OP_DIV: r = ll_num(x / y); break;
+            case OP_EQ: r = ll_bool(x == y); break;
+            case OP_NE: r = ll_bool(x != y); break;
+            case OP_LT: r = ll_bool(x < y); break;
+            case OP_LE: r = ll_bool(x <= y); break;
+            case OP_GT: r = ll_bool(x > y); break;
+            default: r = ll_bool(x >= y); break;
+          }
+          vm->stack[vm->sp++] = r; /* two slots were just popped */
+          break;
+        }
         if (ll_binop_eval(rt, (ll_binop)in->a, a, b, &r, &err)) { ll_decref(rt, a); ll_decref(rt, b); goto error_here; }
         ll_decref(rt, a); ll_decref(rt, b);
         if (push(vm, r)) goto oom;
@@ -666,7 +713,7 @@ lash_ll_status lash__ll_run(lash_ll_vm *vm) {
         it->list = a;
         it->i = 0;
         it->name = in->a;
-        ll_val *prev = ll_rec_get(vm->globals.u.r, K[in->a].u.s->s, K[in->a].u.s->len);
+        ll_val *prev = global(vm, in->a);
         it->had_saved = prev != NULL;
         it->saved = prev ? ll_incref(*prev) : ll_null();
         break;
@@ -674,13 +721,13 @@ lash_ll_status lash__ll_run(lash_ll_vm *vm) {
       case I_NEXT: {
         iter *it = &vm->iters[vm->ni - 1];
         if (it->i >= it->list.u.l->n) { next = in->b; break; }
-        if (store(vm, K[it->name], ll_incref(it->list.u.l->v[it->i++]))) goto oom;
+        if (store_k(vm, it->name, ll_incref(it->list.u.l->v[it->i++]))) goto oom;
         break;
       }
       case I_ENDITER: {
         iter *it = &vm->iters[--vm->ni];
         /* lash restores the loop binding's previous value */
-        if (it->had_saved) { if (store(vm, K[it->name], it->saved)) { ll_decref(rt, it->list); goto oom; } }
+        if (it->had_saved) { if (store_k(vm, it->name, it->saved)) { ll_decref(rt, it->list); goto oom; } }
         else unset_global(vm, K[it->name]);
         ll_decref(rt, it->list);
         break;
@@ -691,14 +738,27 @@ lash_ll_status lash__ll_run(lash_ll_vm *vm) {
         for (size_t s = 0; s < in->c; s++) if (K[in->b + s].kind != LV_STR) nidx++;
         size_t base = vm->sp - nidx;
         ll_val name = K[in->a];
-        ll_val *root = ll_rec_get(vm->globals.u.r, name.u.s->s, name.u.s->len);
+        ll_val *root = global(vm, in->a);
         int bad;
         if (!root) { ll_decref(rt, value); bad = ll_set_err(&err, "unknown name `%s`", name.u.s->s); }
         else bad = assign_path(vm, root, &K[in->b], in->c, vm->stack + base, value, &err);
         for (size_t i = base; i < vm->sp; i++) ll_decref(rt, vm->stack[i]);
         vm->sp = base;
-        ll_fix_depth_rec(vm->globals.u.r);
         if (bad) goto error_here;
+        break;
+      }
+      case I_PUSHSELF: {
+        a = pop(vm);
+        ll_val *slot = global(vm, in->a);
+        if (!slot) { ll_decref(rt, a); ll_set_err(&err, "unknown name `%s`", K[in->a].u.s->s); goto error_here; }
+        if (slot->kind != LV_LIST) { ll_decref(rt, a); ll_set_err(&err, "`push` requires a list as the first argument"); goto error_here; }
+        if (ll_depth(a) + 1 > LL_MAX_VALUE_DEPTH) {
+          ll_decref(rt, a);
+          ll_set_err(&err, "value nesting too deep (limit %d)", LL_MAX_VALUE_DEPTH);
+          goto error_here;
+        }
+        if (ll_make_unique(rt, slot)) { ll_decref(rt, a); goto oom; }
+        if (ll_list_push(rt, slot->u.l, a)) goto oom;
         break;
       }
       case I_HALT:
