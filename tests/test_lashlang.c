@@ -555,6 +555,8 @@ static void test_values_render_like_rust(void) {
   CHECK_STR(lash__ll_printed(vm, 4), "NaN");
   CHECK_STR(lash__ll_printed(vm, 5), "inf");
   CHECK_STR(lash__ll_printed(vm, 6), "0.0000001");
+  /* JSON (submitted values, globals) uses serde_json's shortest form */
+  CHECK_STR(run_in(vm, "submit [0.1, 2.5, -3, 0.0000001, 123456789012]"), "[0.1,2.5,-3,1e-7,123456789012]");
   lash__ll_free(vm);
 }
 

@@ -1,6 +1,5 @@
 /* The one place Lashlang touches JSON text: tool results, imported globals in;
  * exported globals and submitted values out. */
-#include <math.h>
 #include <string.h>
 
 #include "cJSON.h"
@@ -53,11 +52,6 @@ int ll_from_json_text(ll_rt *rt, const char *text, size_t len, ll_val *out, cons
 
 static void to_json(lash_buf *b, ll_val v) {
   switch (v.kind) {
-    case LV_NUM:
-      if (!isfinite(v.u.n)) lash__buf_puts(b, "null");
-      else if (v.u.n == floor(v.u.n) && fabs(v.u.n) < 9007199254740992.0) lash__buf_printf(b, "%.0f", v.u.n);
-      else lash__buf_printf(b, "%.17g", v.u.n);
-      break;
     case LV_LIST:
       lash__buf_append(b, "[", 1);
       for (size_t i = 0; i < v.u.l->n; i++) {
