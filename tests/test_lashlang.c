@@ -545,6 +545,37 @@ static void test_memory_and_output_limits_are_lash_style_errors(void) {
   lash__ll_free(vm);
 }
 
+/* Every allocation failure point, by shrinking the memory limit one step at a
+ * time: each run ends in a result or "memory limit exceeded", never a crash or
+ * leak (ASan checks both). */
+static void test_every_allocation_failure_is_a_clean_error(void) {
+  const char *src =
+      "T = Type { name: str, tags: list[enum[\"a\", \"b\"]], n: int? }\n"
+      "r = await { a: tools.sleep_echo({ value: \"x\" })?, b: [tools.sleep_echo({ value: \"y\" })], c: 1 }\n"
+      "state = { groups: { a: { counts: [1, 2] } } }\nstate.groups[\"a\"].counts[1] = r.a\n"
+      "parts = []\nfor i in range(5) {\n  parts = push(parts, format(\"{}-{}\", i, r.c))\n}\n"
+      "print { parts: parts, grep: grep_text(\"a\\nb a\", \"a\"), split: split(\"a,b\", \",\") }\n"
+      "v = validate({ name: \"n\", tags: [\"a\"] }, T)\n"
+      "submit { v: v, j: json_parse(\"[1, {\\\"k\\\": 2}]\"), s: slice(to_string(state), 0, 20), keys: keys(state) }";
+  int ok_runs = 0, oom_runs = 0;
+  for (size_t limit = 64; limit < 24000; limit += 16) {
+    lash_ll_limits lim = {0};
+    lim.max_memory = limit;
+    lash_ll_vm *vm = lash__ll_new(NULL, &lim);
+    if (!vm) { oom_runs++; continue; }
+    const char *out = run_in(vm, src);
+    if (!strncmp(out, "ERR:", 4)) {
+      if (!strstr(out, "memory limit exceeded")) { fprintf(stderr, "limit %zu: %s\n", limit, out); CHECK(0); }
+      oom_runs++;
+    } else {
+      ok_runs++;
+    }
+    lash__ll_free(vm);
+  }
+  CHECK(oom_runs > 100);
+  CHECK(ok_runs > 0);
+}
+
 static void test_values_render_like_rust(void) {
   lash_ll_vm *vm = lash__ll_new(NULL, NULL);
   run_in(vm, "print 0.1 + 0.2\nprint 100000000000 * 10000000000\nprint 1 / 3\nprint [0.5, 1, -2]\nprint 0 / 0\nprint 1 / 0\nprint 0.0000001");
@@ -656,5 +687,6 @@ TEST_MAIN(
   RUN(test_push_assign_keeps_value_semantics);
   RUN(test_loops_yield_to_the_scheduler_and_step_limit_stops_them);
   RUN(test_memory_and_output_limits_are_lash_style_errors);
+  RUN(test_every_allocation_failure_is_a_clean_error);
   RUN(test_values_render_like_rust);
   RUN(test_deep_nesting_is_a_parse_error_not_a_crash))
