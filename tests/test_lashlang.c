@@ -459,6 +459,21 @@ static void test_lashlang_runtime_diagnostic_contract(void) {
             "ERR:`len` requires a string, list, record, or null; use `.size` for images\n--> line 2, column 1\nsubmit len(true)\n^");
 }
 
+/* lash marks instructions with their top-level statement's span (compiler/entry.rs
+ * compile_block_value_with_spans), so an error in a loop body points at the loop. */
+/* lash's lexer skips any char::is_whitespace and counts columns in chars */
+static void test_unicode_whitespace_and_columns(void) {
+  CHECK_STR(run("x\xc2\xa0=\xe2\x80\x83 1\nsubmit x"), "1");
+  CHECK_STR(run("s = \"\xc3\xa9\xc3\xa9\" + missing"),
+            "ERR:unknown name `missing`\n--> line 1, column 1\ns = \"\xc3\xa9\xc3\xa9\" + missing\n^");
+  CHECK_STR(run("s = \"\xc3\xa9\" $"), "ERR:unexpected `$`\n--> line 1, column 9\ns = \"\xc3\xa9\" $\n        ^");
+}
+
+static void test_runtime_errors_point_at_the_top_level_statement(void) {
+  CHECK_STR(run("x = 1\nfor i in [1] {\n  y = missing\n}"),
+            "ERR:unknown name `missing`\n--> line 2, column 1\nfor i in [1] {\n^");
+}
+
 /* ---- the port's own contracts --------------------------------------------------- */
 static void test_gated_features_are_refused_with_lash_text(void) {
   CHECK_STR(err_msg("process worker() { finish null }"), "lashlang feature `processes` is disabled by this host");
@@ -680,6 +695,8 @@ TEST_MAIN(
   RUN(test_snapshot_round_trip_preserves_type_values);
   RUN(test_lashlang_diagnostic_corpus);
   RUN(test_lashlang_runtime_diagnostic_contract);
+  RUN(test_unicode_whitespace_and_columns);
+  RUN(test_runtime_errors_point_at_the_top_level_statement);
   RUN(test_gated_features_are_refused_with_lash_text);
   RUN(test_await_suspends_and_resumes_one_call_at_a_time);
   RUN(test_nested_await_inside_aggregate_keeps_sibling_calls);

@@ -10,7 +10,7 @@ typedef struct loopctx { size_t cont; size_t *breaks; size_t nbreaks; struct loo
 typedef struct C {
   ll_rt *rt;
   ll_chunk *ch;
-  size_t off; /* current statement offset */
+  size_t off; /* offset of the top-level statement being compiled */
   loopctx *loop;
   int failed;
 } C;
@@ -225,8 +225,6 @@ static void end_loop(C *c, loopctx *l, size_t exit) {
 
 static void stmt(C *c, const ll_expr *e) {
   if (c->failed) return;
-  size_t saved = c->off;
-  c->off = e->start;
   switch (e->kind) {
     case E_ASSIGN: {
       size_t nsteps = e->nkids - 1;
@@ -313,7 +311,6 @@ static void stmt(C *c, const ll_expr *e) {
       emit(c, I_POP, 0, 0, 0);
       break;
   }
-  c->off = saved;
 }
 
 int ll_compile(ll_rt *rt, const ll_program *p, ll_chunk *out, ll_err *err) {
@@ -322,7 +319,12 @@ int ll_compile(ll_rt *rt, const ll_program *p, ll_chunk *out, ll_err *err) {
   memset(&c, 0, sizeof c);
   c.rt = rt;
   c.ch = out;
-  for (size_t i = 0; i < p->n && !c.failed; i++) stmt(&c, p->stmts[i]);
+  /* lash marks instructions with the span of their top-level statement, so a
+   * runtime error inside a loop body points at the loop */
+  for (size_t i = 0; i < p->n && !c.failed; i++) {
+    c.off = p->stmt_start[i];
+    stmt(&c, p->stmts[i]);
+  }
   emit(&c, I_HALT, 0, 0, 0);
   if (c.failed) {
     ll_set_err(err, "memory limit exceeded");

@@ -114,13 +114,27 @@ static long raw_hashes(const char *src, size_t len, size_t i) {
   return k < len && src[k] == '"' ? (long)(k - i - 1) : -1;
 }
 
+/* Non-ASCII White_Space (Rust's char::is_whitespace): its UTF-8 length, or 0. */
+static size_t unicode_space(const char *src, size_t len, size_t i) {
+  const unsigned char *u = (const unsigned char *)src + i;
+  size_t n = len - i;
+  if (n >= 2 && u[0] == 0xC2 && (u[1] == 0x85 || u[1] == 0xA0)) return 2;           /* NEL, NBSP */
+  if (n >= 3 && u[0] == 0xE1 && u[1] == 0x9A && u[2] == 0x80) return 3;             /* U+1680 */
+  if (n >= 3 && u[0] == 0xE2 && u[1] == 0x80 && (u[2] <= 0x8A || u[2] == 0xA8 || u[2] == 0xA9 || u[2] == 0xAF))
+    return 3;                                                                        /* U+2000-200A, 2028, 2029, 202F */
+  if (n >= 3 && u[0] == 0xE2 && u[1] == 0x81 && u[2] == 0x9F) return 3;             /* U+205F */
+  if (n >= 3 && u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80) return 3;             /* U+3000 */
+  return 0;
+}
+
 int ll_lex(ll_rt *rt, const char *src, size_t len, ll_toks *out, ll_err *err) {
   memset(out, 0, sizeof *out);
   size_t i = 0;
   while (i < len) {
     unsigned char c = (unsigned char)src[i];
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == ';') { i++; continue; }
-    if (c == 0xC2 && i + 1 < len && ((unsigned char)src[i + 1] == 0x85 || (unsigned char)src[i + 1] == 0xA0)) { i += 2; continue; }
+    size_t ws = unicode_space(src, len, i);
+    if (ws) { i += ws; continue; }
     if (c == '#' || (c == '/' && i + 1 < len && src[i + 1] == '/')) {
       while (i < len && src[i] != '\n') i++;
       continue;
