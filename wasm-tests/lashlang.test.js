@@ -132,6 +132,23 @@ test('unknown tools and modules fail the call, not the run', async () => {
   ]);
 });
 
+test('tool results that are not JSON fail the call; undefined is null', async () => {
+  const out = await lashlang.run('a = await tools.big({})\nb = await tools.nothing({})\nsubmit [a, b]', {
+    tools: { big: async () => 10n, nothing: async () => undefined },
+  });
+  expect(out.submitted).toEqual([
+    { ok: false, error: 'tool `big` returned a value that is not JSON-serialisable' },
+    { ok: true, value: null },
+  ]);
+});
+
+test('a tool receives the record argument itself, other shapes as { args }', async () => {
+  const seen = [];
+  const echo = async (args) => { seen.push(args); return null; };
+  await lashlang.run('await tools.echo({ a: 1 })\nawait tools.echo(1, "x")\nawait tools.echo()', { tools: { echo } });
+  expect(seen).toEqual([{ a: 1 }, { args: [1, 'x'] }, { args: [] }]);
+});
+
 test('bad arguments are clear LashErrors', async () => {
   await expect(lashlang.run(42)).rejects.toThrow(LashError);
   await expect(lashlang.run('x = 1', { limits: { maxSteps: -1 } })).rejects.toMatchObject({ code: 'InvalidArgument' });
