@@ -496,7 +496,9 @@ static void test_await_suspends_and_resumes_one_call_at_a_time(void) {
   CHECK_STR(module, "tools");
   CHECK_STR(tool, "sleep_echo");
   CHECK_STR(args, "{\"value\":\"x\"}");
+  uint64_t steps = lash__ll_steps(vm);
   CHECK(lash__ll_run(vm) == LASH_LL_PENDING); /* still parked */
+  CHECK(lash__ll_steps(vm) == steps);         /* and polling it is free */
   CHECK(lash__ll_resolve(vm, id + 100, 1, "1", 1) == -1);
   CHECK(lash__ll_resolve(vm, id, 1, "\"y\"", 3) == 0);
   CHECK(lash__ll_resolve(vm, id, 1, "\"y\"", 3) == -1); /* already resolved */

@@ -662,6 +662,7 @@ lash_ll_status lash__ll_run(lash_ll_vm *vm) {
         for (size_t i = from; i < vm->np; i++)
           if (!vm->pend[i].resolved) {
             lash__buf_free(&err.msg);
+            vm->steps--; /* polling a parked VM costs no steps */
             return vm->status = LASH_LL_PENDING; /* pc stays here: resumed by run */
           }
         int failed_unwrap = 0;
