@@ -24,7 +24,6 @@ int ll_builtin_id(const char *name, size_t n) {
     if (strlen(NAMES[i]) == n && memcmp(NAMES[i], name, n) == 0) return i;
   return -1;
 }
-const char *ll_builtin_name(int id) { return id >= 0 && id < B_COUNT ? NAMES[id] : "?"; }
 
 /* ---- coercions (ops.rs) ---------------------------------------------------- */
 int ll_as_number(ll_val v, double *out, ll_err *err) {
@@ -70,7 +69,7 @@ static int str_out(ll_rt *rt, lash_buf *b, ll_val *out, ll_err *err) {
   return r;
 }
 
-int ll_add(ll_rt *rt, ll_val a, ll_val b, ll_val *out, ll_err *err) {
+static int add_values(ll_rt *rt, ll_val a, ll_val b, ll_val *out, ll_err *err) {
   if (a.kind == LV_NUM && b.kind == LV_NUM) { *out = ll_num(a.u.n + b.u.n); return 0; }
   if (a.kind == LV_STR || b.kind == LV_STR) {
     lash_buf t;
@@ -102,7 +101,7 @@ static int str_cmp(ll_val a, ll_val b) {
 int ll_binop_eval(ll_rt *rt, ll_binop op, ll_val a, ll_val b, ll_val *out, ll_err *err) {
   double x, y;
   switch (op) {
-    case OP_ADD: return ll_add(rt, a, b, out, err);
+    case OP_ADD: return add_values(rt, a, b, out, err);
     case OP_EQ: *out = ll_bool(ll_equal(a, b)); return 0;
     case OP_NE: *out = ll_bool(!ll_equal(a, b)); return 0;
     case OP_LT: case OP_LE: case OP_GT: case OP_GE: {

@@ -171,7 +171,6 @@ void ll_chunk_free(ll_rt *rt, ll_chunk *c);
 
 /* ---- builtins ------------------------------------------------------------- */
 int ll_builtin_id(const char *name, size_t n); /* -1 when unknown */
-const char *ll_builtin_name(int id);
 /* args borrowed; *out owned on success. On error returns -1 with err->msg set. */
 int ll_builtin_call(ll_rt *rt, int id, ll_val *args, size_t argc, ll_val *out, ll_err *err);
 /* Type literal -> its value ({"$lash_type": schema}); validate lives in builtins. */
@@ -183,7 +182,6 @@ int ll_validate(ll_rt *rt, ll_val value, ll_val type, ll_val *out, ll_err *err);
 /* helpers shared by builtins and the VM */
 int ll_as_number(ll_val v, double *out, ll_err *err);
 int ll_coerce_string(ll_rt *rt, ll_val v, lash_buf *b, ll_err *err);
-int ll_add(ll_rt *rt, ll_val a, ll_val b, ll_val *out, ll_err *err);
 int ll_binop_eval(ll_rt *rt, ll_binop op, ll_val a, ll_val b, ll_val *out, ll_err *err);
 int ll_set_err(ll_err *err, const char *fmt, ...);
 

@@ -154,8 +154,7 @@ static int add_key(P *p, ll_expr *e, const char *k, size_t n) {
   return 0;
 }
 
-void ll_type_free(ll_rt *rt, ll_type *t);
-void ll_type_free(ll_rt *rt, ll_type *t) {
+static void ll_type_free(ll_rt *rt, ll_type *t) {
   if (!t) return;
   for (size_t i = 0; i < t->n; i++) {
     if (t->names) ll_free(rt, t->names[i]);
