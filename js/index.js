@@ -6,6 +6,7 @@ export { ModelSpec } from './model.js';
 export { defineTools, toolFinish, toolFail } from './tools.js';
 export { protocols, toolOutputBudget } from './plugins.js';
 export { configureWasm } from './loader.js';
+export { lashlang } from './lashlang.js';
 export { InlineEffectHost } from './hosts/inline.js';
 export { EchoProvider, ScriptedProvider } from './providers/test.js';
 export { OpenAiCompatibleProvider, OpenAiResponsesProvider, AnthropicProvider } from './providers/http.js';
@@ -16,4 +17,3 @@ export {
 export {
   IndexedDbSessionStoreFactory, IndexedDbAttachmentStore, IndexedDbProcessExecutionEnvStore,
 } from './stores/indexeddb.js';
-export { lashlang } from './lashlang.js';
