@@ -500,6 +500,7 @@ static void test_await_suspends_and_resumes_one_call_at_a_time(void) {
   CHECK(lash__ll_run(vm) == LASH_LL_PENDING); /* still parked */
   CHECK(lash__ll_steps(vm) == steps);         /* and polling it is free */
   CHECK(lash__ll_resolve(vm, id + 100, 1, "1", 1) == -1);
+  CHECK(lash__ll_pending_count(vm) == 1);
   CHECK(lash__ll_resolve(vm, id, 1, "\"y\"", 3) == 0);
   CHECK(lash__ll_resolve(vm, id, 1, "\"y\"", 3) == -1); /* already resolved */
   CHECK(lash__ll_run(vm) == LASH_LL_SUBMITTED);
@@ -523,6 +524,20 @@ static void test_unwrap_on_an_awaited_operation_is_a_module_operation_unwrap(voi
   CHECK_STR(run("submit (await tools.sleep_echo({ value: \"v\" }))?"), "\"v\"");
   /* a wrapper kept in a variable unwraps as a tool result */
   CHECK_STR(err_msg("r = await tools.err({})\nsubmit r?"), "`?` unwrapped failed tool result: boom");
+}
+
+static void test_unreadable_tool_results_fail_the_call(void) {
+  lash_ll_vm *vm = lash__ll_new(NULL, NULL);
+  const char *src = "a = await tools.x({})\nsubmit a";
+  lash__ll_load(vm, src, strlen(src));
+  CHECK(lash__ll_run(vm) == LASH_LL_PENDING);
+  uint32_t id;
+  const char *module, *tool, *args;
+  lash__ll_pending_get(vm, 0, &id, &module, &tool, &args);
+  CHECK(lash__ll_resolve(vm, id, 1, "{not json", 9) == 0);
+  CHECK(lash__ll_run(vm) == LASH_LL_SUBMITTED);
+  CHECK_STR(lash__ll_submitted(vm), "{\"ok\":false,\"error\":\"tool result could not be read: invalid JSON\"}");
+  lash__ll_free(vm);
 }
 
 static void test_push_assign_keeps_value_semantics(void) {
@@ -703,6 +718,7 @@ TEST_MAIN(
   RUN(test_await_suspends_and_resumes_one_call_at_a_time);
   RUN(test_nested_await_inside_aggregate_keeps_sibling_calls);
   RUN(test_unwrap_on_an_awaited_operation_is_a_module_operation_unwrap);
+  RUN(test_unreadable_tool_results_fail_the_call);
   RUN(test_push_assign_keeps_value_semantics);
   RUN(test_loops_yield_to_the_scheduler_and_step_limit_stops_them);
   RUN(test_memory_and_output_limits_are_lash_style_errors);

@@ -51,8 +51,10 @@ size_t lash__ll_pending_count(const lash_ll_vm *vm);
 int lash__ll_pending_get(const lash_ll_vm *vm, size_t i, uint32_t *id, const char **module,
                          const char **tool, const char **args_json);
 /* ok: value_json is the tool's value (JSON, borrowed); !ok: value_json is the
- * error message as a JSON string or any JSON (rendered as text). Returns 0 on
- * success, -1 for an unknown/already resolved id or bad JSON. */
+ * error message as a JSON string or any JSON (rendered as text). A value that
+ * can't be read (bad JSON, nested too deeply, over the memory limit) resolves
+ * the call as failed with "tool result could not be read: ...". Returns 0, or
+ * -1 for an unknown/already resolved id (or no memory for that message). */
 int lash__ll_resolve(lash_ll_vm *vm, uint32_t id, int ok, const char *value_json, size_t len);
 
 const char *lash__ll_error(const lash_ll_vm *vm);     /* borrowed; "" when none */

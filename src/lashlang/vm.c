@@ -807,7 +807,14 @@ int lash__ll_resolve(lash_ll_vm *vm, uint32_t id, int ok, const char *json, size
     if (p->id != id || p->resolved) continue;
     const char *why;
     ll_val v;
-    if (ll_from_json_text(&vm->rt, json, len, &v, &why)) return -1;
+    if (ll_from_json_text(&vm->rt, json, len, &v, &why)) {
+      /* an unreadable result fails the call, like any tool error */
+      char msg[96];
+      snprintf(msg, sizeof msg, "tool result could not be read: %s", why);
+      vm->rt.mem_exceeded = 0;
+      if (ll_str_new(&vm->rt, msg, strlen(msg), &v)) return -1;
+      ok = 0;
+    }
     if (!ok && v.kind != LV_STR) {
       /* errors are text: render whatever the host sent */
       lash_buf b;
