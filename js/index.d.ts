@@ -501,6 +501,7 @@ export class RlmCore extends LashCore {
 
 /** Supply the wasm module yourself (e.g. workerd: `import wasm from 'lash-wasm/wasm'`). */
 export function configureWasm(source: WebAssembly.Module | BufferSource | Response | string | URL): void;
+export { lashlang } from './lashlang.js';
 
 // ---- stores (see docs/stores.md for the interface a custom store implements) ----
 // Stores are plain objects the core calls through the host, in lash's JSON shapes.

@@ -4,6 +4,7 @@ export { LashError } from './errors.js';
 export { LashCore, StandardCore, RlmCore } from './api/builder.js';
 export { ModelSpec } from './model.js';
 export { defineTools, toolFinish, toolFail } from './tools.js';
+export { lashlang } from './lashlang.js';
 export { protocols, toolOutputBudget } from './plugins.js';
 export { configureWasm } from './loader.js';
 export { InlineEffectHost } from './host/effects.js';
