@@ -26,17 +26,18 @@ typedef struct lash_proto_request {
 /* What one model response means for the turn. */
 enum { LASH_PROTO_FINISH = 0, LASH_PROTO_CONTINUE = 1, LASH_PROTO_EMPTY = 2 };
 typedef struct lash_proto_step {
+  /* set by the caller: takes each tool call to run, in order (args owned) */
+  void (*add_call)(void *ud, const char *call_id, const char *name, cJSON *args);
+  void *ud;
+  /* set by the protocol */
   cJSON *assistant;  /* owned: the Assistant message to record (CONTINUE), else NULL */
-  cJSON *calls;      /* owned array of {call_id, name, args} to run (CONTINUE), else NULL */
   char *text;        /* owned (allocator): the final assistant text (FINISH) */
 } lash_proto_step;
 
-/* A child of a protocol tool call (batch). */
-typedef struct lash_proto_child {
-  char call_id[160], name[128];
-  cJSON *args;           /* owned */
-  const char *refused;   /* static: refused before dispatch (its message), else NULL */
-} lash_proto_child;
+/* Takes each child of a protocol tool call (batch), in order: args owned;
+ * refused (static) is its message when it is refused before dispatch. 0 when it
+ * could not be taken (out of memory): expansion stops. */
+typedef int (*lash_proto_child_fn)(void *ud, const char *call_id, const char *name, cJSON *args, const char *refused);
 
 /* A finished child, for combining. */
 typedef struct lash_proto_done {
@@ -56,14 +57,15 @@ typedef struct lash_protocol {
   const char *(*execution_text)(void);
   /* The LlmRequest as JSON text (owned by a); NULL on OOM. */
   char *(*project_request)(const lash_allocator *a, const lash_proto_request *in, size_t *len);
-  /* Response parts (LlmResponse.parts) -> continue with calls, finish with text, or empty. */
+  /* Response parts (LlmResponse.parts) -> continue with calls (handed to
+   * out->add_call), finish with text, or empty. */
   int (*on_response)(const lash_allocator *a, lash_rng *rng, const cJSON *parts, lash_proto_step *out);
   /* Protocol tools: 1 if `name` is one (the model sees its spec; the runtime runs it). */
   int (*owns_tool)(const char *name);
-  /* Expand a protocol tool call into children (owned array *out, *n) or fail the call
-   * (an owned ToolCallOutput in *failure). 0 on failure or OOM. */
-  int (*expand)(const lash_allocator *a, const char *call_id, const cJSON *args, lash_proto_child **out, int *n,
-                cJSON **failure);
+  /* Expand a protocol tool call: the number of children (each handed to child()
+   * once every entry has been checked), or 0 with the call's own failure (an owned
+   * ToolCallOutput) in *failure. */
+  int (*expand)(const char *call_id, const cJSON *args, lash_proto_child_fn child, void *ud, cJSON **failure);
   /* The protocol call's output once every child is done (owned), and its duration. */
   cJSON *(*combine)(const lash_proto_done *children, int n, double *duration_ms);
   /* Tool-result shaping: the message parts the model sees for one call's output

@@ -155,14 +155,14 @@ static char *project_request(const lash_allocator *a, const lash_proto_request *
 /* Text, reasoning and tool calls in provider order: an Assistant message and
  * the calls to run, or the final text. */
 static int on_response(const lash_allocator *a, lash_rng *rng, const cJSON *parts, lash_proto_step *out) {
-  memset(out, 0, sizeof *out);
+  out->assistant = NULL;
+  out->text = NULL;
   lash_buf text;
   lash__buf_init(&text, a);
   char mid[34];
   lash__message_id(rng, mid);
   cJSON *asst = lash__message_new(mid, "Assistant");
-  cJSON *calls = cJSON_CreateArray();
-  int has_reasoning = 0;
+  int ncalls = 0, has_reasoning = 0;
   const cJSON *part;
   cJSON_ArrayForEach(part, parts) {
     const cJSON *tp = cJSON_GetObjectItemCaseSensitive(part, "Text");
@@ -190,22 +190,17 @@ static int on_response(const lash_allocator *a, lash_rng *rng, const cJSON *part
       lash__message_add_part(asst, p);
       cJSON *args = cJSON_Parse(input);
       if (!cJSON_IsObject(args)) { cJSON_Delete(args); args = cJSON_CreateObject(); } /* lash: invalid JSON -> {} */
-      cJSON *call = cJSON_CreateObject();
-      cJSON_AddStringToObject(call, "call_id", lash__json_str(cp, "call_id"));
-      cJSON_AddStringToObject(call, "name", lash__json_str(cp, "tool_name"));
-      lash__json_put(call, "args", args);
-      lash__json_push(calls, call);
+      out->add_call(out->ud, lash__json_str(cp, "call_id"), lash__json_str(cp, "tool_name"), args);
+      ncalls++;
     }
   }
   const char *all = text.data ? text.data : "";
   int verdict;
-  if (cJSON_GetArraySize(calls)) {
+  if (ncalls) {
     out->assistant = asst;
-    out->calls = calls;
     verdict = LASH_PROTO_CONTINUE;
   } else {
     cJSON_Delete(asst);
-    cJSON_Delete(calls);
     verdict = !all[strspn(all, " \n\t\r")] && !has_reasoning ? LASH_PROTO_EMPTY : LASH_PROTO_FINISH;
     if (verdict == LASH_PROTO_FINISH) out->text = lash__strndup(a, all, strlen(all));
   }
@@ -218,12 +213,9 @@ static int on_response(const lash_allocator *a, lash_rng *rng, const cJSON *part
 static int owns_batch(const char *name) { return !strcmp(name, "batch"); }
 static int owns_nothing(const char *name) { (void)name; return 0; }
 
-static int expand_batch(const lash_allocator *a, const char *call_id, const cJSON *args, lash_proto_child **out, int *nout,
-                        cJSON **failure) {
+static int expand_batch(const char *call_id, const cJSON *args, lash_proto_child_fn child, void *ud, cJSON **failure) {
   const cJSON *calls = cJSON_GetObjectItemCaseSensitive(args, "tool_calls");
   char msg[96];
-  *out = NULL;
-  *nout = 0;
   *failure = NULL;
   if (!cJSON_IsArray(calls)) { *failure = lash__tool_error("Missing required parameter: tool_calls"); return 0; }
   int n = cJSON_GetArraySize(calls);
@@ -244,26 +236,21 @@ static int expand_batch(const lash_allocator *a, const char *call_id, const cJSO
     }
     idx++;
   }
-  lash_proto_child *kids = lash__alloc(a, (size_t)n * sizeof *kids);
-  if (!kids) return 0;
   idx = 0;
   cJSON_ArrayForEach(item, calls) {
-    lash_proto_child *k = &kids[idx];
+    char cid[160], name[128];
     const char *tool = lash__json_str(item, "tool");
     while (*tool == ' ' || *tool == '\t' || *tool == '\n') tool++;
-    snprintf(k->name, sizeof k->name, "%s", tool);
-    for (size_t i = strlen(k->name); i && (k->name[i - 1] == ' ' || k->name[i - 1] == '\t' || k->name[i - 1] == '\n'); i--)
-      k->name[i - 1] = 0;
-    snprintf(k->call_id, sizeof k->call_id, "%s:%02d", call_id, idx);
+    snprintf(name, sizeof name, "%s", tool);
+    for (size_t k = strlen(name); k && (name[k - 1] == ' ' || name[k - 1] == '\t' || name[k - 1] == '\n'); k--) name[k - 1] = 0;
+    snprintf(cid, sizeof cid, "%s:%02d", call_id, idx);
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(item, "parameters");
-    k->args = params ? cJSON_Duplicate(params, 1) : cJSON_CreateObject();
-    k->refused = idx >= BATCH_MAX ? "Maximum of 25 tool calls allowed in batch"
-                 : !strcmp(k->name, "batch") ? "Tool 'batch' is not allowed inside batch" : NULL;
+    const char *refused = idx >= BATCH_MAX ? "Maximum of 25 tool calls allowed in batch"
+                          : !strcmp(name, "batch") ? "Tool 'batch' is not allowed inside batch" : NULL;
+    if (!child(ud, cid, name, params ? cJSON_Duplicate(params, 1) : cJSON_CreateObject(), refused)) break;
     idx++;
   }
-  *out = kids;
-  *nout = n;
-  return 1;
+  return n;
 }
 
 static cJSON *combine_batch(const lash_proto_done *kids, int n, double *duration_ms) {

@@ -36,11 +36,11 @@ void lash__session_take_head(lash_session *s, double head);
  * store). Everything is made before the commit goes out, so taking it cannot
  * fail: the session takes ownership of each owned field. */
 typedef struct lash_turn_landing {
-  cJSON *nodes;          /* node records the turn committed, in order (owned array; emptied) */
+  cJSON *nodes;          /* node records the turn committed, in order (emptied into the session) */
   int replaced;          /* the turn's commits replaced the whole graph */
   char *leaf;            /* the active path's new leaf (owned), or NULL */
   double head;           /* the store's head revision */
-  cJSON *msgs;           /* the turn's messages (owned array; emptied) */
+  cJSON *msgs;           /* the turn's messages (emptied into the session) */
   char **rendered;       /* msgs[i] rendered (entries owned and taken), nrendered of them */
   int nrendered;
   lash_usage usage;      /* the turn's usage */

@@ -39,21 +39,21 @@ static cJSON *build_commit(lash_turn *t, int final) {
   make_pending_nodes(t);
   cJSON *c = cJSON_CreateObject();
   cJSON_AddStringToObject(c, "session_id", s->id);
-  if (t->cm.head < 0) cJSON_AddNullToObject(c, "expected_head_revision");
-  else cJSON_AddNumberToObject(c, "expected_head_revision", t->cm.head);
+  if (t->cm.land.head < 0) cJSON_AddNullToObject(c, "expected_head_revision");
+  else cJSON_AddNumberToObject(c, "expected_head_revision", t->cm.land.head);
   cJSON *config = cJSON_AddObjectToObject(c, "config");
   cJSON_AddStringToObject(config, "provider_id", s->provider_id ? s->provider_id : "");
   lash__json_put(config, "model", cJSON_Duplicate(t->model, 1));
   lash__json_put(c, "agent_frames", cJSON_CreateArray());
   cJSON_AddStringToObject(c, "current_agent_frame_id", "");
   cJSON *graph = cJSON_AddObjectToObject(c, "graph");
-  t->cm.pending_replace = (s->replace_required && !t->cm.replaced) || t->cm.head < 0;
+  t->cm.pending_replace = (s->replace_required && !t->cm.land.replaced) || t->cm.land.head < 0;
   if (t->cm.pending_replace) { /* first commit, or after open_fresh: the whole graph */
     cJSON *rf = cJSON_AddObjectToObject(graph, "ReplaceFull");
     cJSON *nodes = cJSON_AddArrayToObject(rf, "nodes");
     const cJSON *n;
     if (!s->replace_required) cJSON_ArrayForEach(n, s->nodes) lash__json_push(nodes, cJSON_Duplicate(n, 1));
-    cJSON_ArrayForEach(n, t->cm.done_nodes) lash__json_push(nodes, cJSON_Duplicate(n, 1));
+    cJSON_ArrayForEach(n, t->cm.land.nodes) lash__json_push(nodes, cJSON_Duplicate(n, 1));
     cJSON_ArrayForEach(n, t->cm.pending_nodes) lash__json_push(nodes, cJSON_Duplicate(n, 1));
     if (*t->cm.pending_leaf) cJSON_AddStringToObject(rf, "leaf_node_id", t->cm.pending_leaf);
     else cJSON_AddNullToObject(rf, "leaf_node_id");
@@ -131,13 +131,13 @@ static void commit_landed(lash_turn *t, const char *payload, size_t len) {
   cJSON *r = payload ? lash__turn_op_json(payload, len) : NULL;
   const cJSON *rev = cJSON_GetObjectItemCaseSensitive(r, "head_revision");
   /* a head lost to a failed allocation is unknown (< 0): the next commit replaces the whole graph */
-  t->cm.head = cJSON_IsNumber(rev) ? rev->valuedouble : lash__alloc_failures() != failures ? -1 : t->cm.head + 1;
+  t->cm.land.head = cJSON_IsNumber(rev) ? rev->valuedouble : lash__alloc_failures() != failures ? -1 : t->cm.land.head + 1;
   cJSON_Delete(r);
   while (cJSON_GetArraySize(t->cm.pending_nodes))
-    lash__json_push(t->cm.done_nodes, cJSON_DetachItemFromArray(t->cm.pending_nodes, 0));
+    lash__json_push(t->cm.land.nodes, cJSON_DetachItemFromArray(t->cm.pending_nodes, 0));
   snprintf(t->cm.leaf, sizeof t->cm.leaf, "%s", t->cm.pending_leaf);
   t->cm.persisted = cJSON_GetArraySize(t->msgs);
-  if (t->cm.pending_replace) t->cm.replaced = 1;
+  if (t->cm.pending_replace) t->cm.land.replaced = 1;
 }
 
 /* Collect a progress commit's answer: 1 when it has settled (landed or failed,
@@ -178,21 +178,21 @@ static void prepare_final(lash_turn *t) {
 static void prepare_landing(lash_turn *t) {
   lash_session *s = t->s;
   int n = cJSON_GetArraySize(t->msgs);
-  t->cm.final_leaf = *t->cm.pending_leaf ? lash__strndup(&t->core->alloc, t->cm.pending_leaf, strlen(t->cm.pending_leaf)) : NULL;
-  t->cm.rendered = n ? lash__alloc(&t->core->alloc, (size_t)n * sizeof *t->cm.rendered) : NULL;
-  if (t->cm.rendered) memset(t->cm.rendered, 0, (size_t)n * sizeof *t->cm.rendered);
+  t->cm.land.leaf = *t->cm.pending_leaf ? lash__strndup(&t->core->alloc, t->cm.pending_leaf, strlen(t->cm.pending_leaf)) : NULL;
+  t->cm.land.rendered = n ? lash__alloc(&t->core->alloc, (size_t)n * sizeof *t->cm.land.rendered) : NULL;
+  if (t->cm.land.rendered) memset(t->cm.land.rendered, 0, (size_t)n * sizeof *t->cm.land.rendered);
   const cJSON *m = t->msgs->child;
-  for (int i = 0; t->cm.rendered && m; i++, m = m->next) {
+  for (int i = 0; t->cm.land.rendered && m; i++, m = m->next) {
     cJSON *atts = cJSON_CreateArray();
     int refs = 0;
     char *text = atts ? lash__render_message_text(&t->core->alloc, m, atts, &refs) : NULL;
     cJSON_Delete(atts);
     if (refs) { lash__free(&t->core->alloc, text); text = NULL; }
-    t->cm.rendered[t->cm.nrendered++] = text;
+    t->cm.land.rendered[t->cm.land.nrendered++] = text;
   }
   lash__session_cache_reserve(t->core, s, (size_t)cJSON_GetArraySize(s->messages) + (size_t)n);
   if (lash__usage_nonzero(&t->usage)) {
-    cJSON *entry = t->cm.ledger_entry = cJSON_CreateObject();
+    cJSON *entry = t->cm.land.ledger_entry = cJSON_CreateObject();
     cJSON_AddStringToObject(entry, "source", "turn");
     cJSON_AddStringToObject(entry, "model", lash__json_str(t->model, "id") ? lash__json_str(t->model, "id") : "");
     lash__json_put(entry, "usage", lash__usage_json(&t->usage));
@@ -201,11 +201,9 @@ static void prepare_landing(lash_turn *t) {
 
 /* The final commit landed (or there is no store): the session takes the turn. */
 static void land(lash_turn *t) {
-  lash_turn_landing l = {t->cm.done_nodes, t->cm.replaced, t->cm.final_leaf, t->cm.head, t->msgs,
-                         t->cm.rendered,   t->cm.nrendered, t->usage,      t->cm.ledger_entry};
-  lash__session_land_turn(t->core, t->s, &l);
-  t->cm.final_leaf = l.leaf;
-  t->cm.ledger_entry = l.ledger_entry;
+  t->cm.land.msgs = t->msgs;
+  t->cm.land.usage = t->usage;
+  lash__session_land_turn(t->core, t->s, &t->cm.land);
   lash__turn_trace_completed(t);
   lash__turn_send_report(t);
 }
@@ -214,7 +212,7 @@ static void land(lash_turn *t) {
  * put in the store stays there, off the session's active path; the session takes
  * the store's head so that its next commit is not refused as stale. */
 void lash__turn_abandon(lash_turn *t) {
-  if (t->cm.persisted) lash__session_take_head(t->s, t->cm.head);
+  if (t->cm.persisted) lash__session_take_head(t->s, t->cm.land.head);
 }
 
 int lash__turn_commit_step(lash_turn *t) {
@@ -262,10 +260,10 @@ int lash__turn_commit_step(lash_turn *t) {
 
 void lash__turn_commit_free(lash_turn *t) {
   lash_allocator *a = &t->core->alloc;
-  cJSON_Delete(t->cm.done_nodes);
+  cJSON_Delete(t->cm.land.nodes);
   cJSON_Delete(t->cm.pending_nodes);
-  for (int i = 0; i < t->cm.nrendered; i++) lash__free(a, t->cm.rendered[i]);
-  lash__free(a, t->cm.rendered);
-  lash__free(a, t->cm.final_leaf);
-  cJSON_Delete(t->cm.ledger_entry);
+  for (int i = 0; i < t->cm.land.nrendered; i++) lash__free(a, t->cm.land.rendered[i]);
+  lash__free(a, t->cm.land.rendered);
+  lash__free(a, t->cm.land.leaf);
+  cJSON_Delete(t->cm.land.ledger_entry);
 }

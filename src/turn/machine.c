@@ -193,8 +193,8 @@ int lash__turn_start(lash_core *c, const cJSON *req, uint32_t *turn_no, lash_err
   t->msgs = cJSON_CreateArray();
   t->errors = cJSON_CreateArray();
   t->tool_records = cJSON_CreateArray();
-  t->cm.done_nodes = cJSON_CreateArray();
-  t->cm.head = s->head_revision;
+  t->cm.land.nodes = cJSON_CreateArray();
+  t->cm.land.head = s->head_revision;
   snprintf(t->cm.leaf, sizeof t->cm.leaf, "%s", s->leaf ? s->leaf : "");
   const cJSON *mt = cJSON_GetObjectItemCaseSensitive(s->policy, "max_turns");
   t->max_turns = cJSON_IsNumber(mt) ? (int)mt->valuedouble : 0;
@@ -210,7 +210,7 @@ int lash__turn_start(lash_core *c, const cJSON *req, uint32_t *turn_no, lash_err
   }
   /* every copy made above (a lost provider_http copy must not fall back to the host's
    * llm.call), whole: cJSON drops a field it could not allocate without a word */
-  if (!t->in.input || !t->in.blob_ids || !t->model || !t->msgs || !t->errors || !t->tool_records || !t->cm.done_nodes ||
+  if (!t->in.input || !t->in.blob_ids || !t->model || !t->msgs || !t->errors || !t->tool_records || !t->cm.land.nodes ||
       (!lash__json_is_nullish(http) && !t->call.http_cfg) || lash__alloc_failures() != failures) {
     turn_destroy(&t->task);
     return lash__err(e, LASH_E_NOMEM, NULL, NULL);

@@ -16,6 +16,7 @@
 #include "lash/lash_ops.h"
 #include "protocol/protocol.h"
 #include "provider/http.h"
+#include "session/session.h"
 #include "turn/turn.h"
 #include "util/buf.h"
 
@@ -80,23 +81,22 @@ struct lash_turn {
   struct { /* tools.c */
     turn_slot *slots;
     int nslots, cap;
+    int ncalls;            /* the model's calls in this response */
     int started;           /* the progress commit before the tools is behind us */
   } tools;
 
   struct { /* commit.c: persistence (§2.9), what this turn has put in the store so far */
     uint32_t op;           /* store.commit in flight (progress or final) */
     int persisted;         /* msgs already committed (progress commits) */
-    cJSON *done_nodes;     /* node records committed by this turn */
     cJSON *pending_nodes;  /* node records of the commit in flight */
     char leaf[40];         /* the active path's leaf as this turn sees it */
     char pending_leaf[40];
-    double head;           /* the store's head revision as this turn knows it */
-    int replaced, pending_replace, progress_failed;
-    /* what the session takes once the final commit lands, made before it goes out */
-    char **rendered;
-    int nrendered;
-    char *final_leaf;
-    cJSON *ledger_entry;
+    int pending_replace, progress_failed;
+    /* what the session takes once the final commit lands (session.h), made before it
+     * goes out: land.nodes are the node records committed by this turn, land.head the
+     * store's head revision as this turn knows it, land.replaced whether its commits
+     * replaced the whole graph */
+    lash_turn_landing land;
   } cm;
 
   struct { /* report.c */
@@ -148,7 +148,6 @@ void lash__turn_abandon(lash_turn *t);
 void lash__turn_commit_free(lash_turn *t);
 
 /* report.c */
-int lash__turn_notify(lash_turn *t, int op, const char *key, cJSON *payload);
 void lash__turn_emit(lash_turn *t, const char *correlation, const char *type, cJSON *fields);
 void lash__turn_emit_error(lash_turn *t, const char *kind, const char *code, const char *terminal, const char *message);
 void lash__turn_emit_tool(lash_turn *t, const turn_slot *sl, int completed);

@@ -10,9 +10,9 @@
 #include "util/ids.h"
 
 /* 1 if it went out. */
-int lash__turn_notify(lash_turn *t, int op, const char *key, cJSON *payload /* owned */) {
+static int notify(lash_turn *t, const char *op, const char *key, cJSON *payload /* owned */) {
   cJSON *m = cJSON_CreateObject();
-  cJSON_AddStringToObject(m, "op", lash_op_name(op));
+  cJSON_AddStringToObject(m, "op", op);
   cJSON_AddNumberToObject(m, "turn", t->no);
   lash__json_put(m, key, payload);
   char *text = cJSON_PrintUnformatted(m);
@@ -43,7 +43,7 @@ void lash__turn_emit(lash_turn *t, const char *correlation, const char *type, cJ
     }
     cJSON_Delete(fields);
   }
-  lash__turn_notify(t, LASH_OPK_ACTIVITY, "activity", a);
+  notify(t, LASH_OP(ACTIVITY), "activity", a);
 }
 
 /* An error activity, and the issue the TurnResult lists. */

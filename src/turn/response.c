@@ -22,6 +22,12 @@ static int last_message_has_tool_result(lash_turn *t) {
 
 static double num(const cJSON *o, const char *k) { return lash__json_num(o, k, 0); }
 
+/* A call the protocol read from the response: a tool slot, in response order. */
+static void add_call(void *ud, const char *call_id, const char *name, cJSON *args) {
+  lash_turn *t = ud;
+  lash__turn_tools_add(t, call_id, name, args, -1, t->tools.ncalls++);
+}
+
 static int failed(lash_turn *t, int status, cJSON *r) {
   const char *code = lash__json_str(r, "code"), *terminal = lash__json_str(r, "terminal_reason");
   if (t->tr.on) {
@@ -114,7 +120,8 @@ int lash__turn_response(lash_turn *t, int status, cJSON *r) {
     return TURN_COMMIT;
   }
 
-  lash_proto_step step;
+  lash_proto_step step = {add_call, t, NULL, NULL};
+  t->tools.ncalls = 0;
   int verdict = t->proto->on_response(&t->core->alloc, &t->core->rng, cJSON_GetObjectItemCaseSensitive(r, "parts"), &step);
   cJSON_Delete(r);
   if (verdict != LASH_PROTO_CONTINUE) {
@@ -130,14 +137,6 @@ int lash__turn_response(lash_turn *t, int status, cJSON *r) {
   }
   lash__json_push(t->msgs, step.assistant);
   t->had_tools = 1;
-  int index = 0;
-  const cJSON *call_json;
-  cJSON_ArrayForEach(call_json, step.calls) {
-    cJSON *args = cJSON_DetachItemFromObjectCaseSensitive((cJSON *)call_json, "args");
-    lash__turn_tools_add(t, lash__json_str(call_json, "call_id"), lash__json_str(call_json, "name"),
-                         args ? args : cJSON_CreateObject(), -1, index++);
-  }
-  cJSON_Delete(step.calls);
   lash__turn_tools_begin(t);
   return TURN_TOOLS;
 }

@@ -103,30 +103,35 @@ static void prepare_slot(lash_turn *t, int i) {
   lash__buf_free(&err);
 }
 
+/* One child of protocol call ud->parent: a slot, refused or prepared at once. */
+typedef struct { lash_turn *t; int parent, index; } expansion;
+
+static int add_child(void *ud, const char *call_id, const char *name, cJSON *args, const char *refused) {
+  expansion *x = ud;
+  int ci = lash__turn_tools_add(x->t, call_id, name, args, x->parent, x->index++);
+  if (ci < 0) return 0;
+  x->t->tools.slots[x->parent].children_left++;
+  if (refused) {
+    x->t->tools.slots[ci].immediate = refused;
+    slot_done(x->t, ci, lash__tool_error(refused), 0);
+  } else {
+    prepare_slot(x->t, ci);
+  }
+  return 1;
+}
+
 /* A protocol call's args -> child slots, or a failure of the call itself. */
 static void expand(lash_turn *t, int pi) {
-  lash_proto_child *kids = NULL;
-  int n = 0;
   cJSON *failure = NULL;
-  if (!t->proto->expand(&t->core->alloc, t->tools.slots[pi].call_id, t->tools.slots[pi].args, &kids, &n, &failure)) {
+  expansion x = {t, pi, 0};
+  /* one count held while children are added, so that children done at once
+   * (refused, unavailable) cannot complete the call before its last child exists */
+  t->tools.slots[pi].children_left = 1;
+  if (!t->proto->expand(t->tools.slots[pi].call_id, t->tools.slots[pi].args, add_child, &x, &failure)) {
     slot_done(t, pi, failure, 0); /* NULL (out of memory): an error output */
     return;
   }
-  t->tools.slots[pi].children_left = n;
-  int i = 0;
-  for (; i < n; i++) {
-    int ci = lash__turn_tools_add(t, kids[i].call_id, kids[i].name, kids[i].args, pi, i);
-    kids[i].args = NULL;
-    if (ci < 0) break;
-    if (kids[i].refused) {
-      t->tools.slots[ci].immediate = kids[i].refused;
-      slot_done(t, ci, lash__tool_error(kids[i].refused), 0);
-    } else {
-      prepare_slot(t, ci);
-    }
-  }
-  for (; i < n; i++) cJSON_Delete(kids[i].args);
-  lash__free(&t->core->alloc, kids);
+  if (--t->tools.slots[pi].children_left == 0) protocol_call_complete(t, pi);
 }
 
 /* The model's calls are in the slots: report them, prepare them. */
