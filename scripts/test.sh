@@ -27,6 +27,9 @@ rm -f "$ops_tmp"
 step build
 bash scripts/build.sh native wasm wasi fuzz || { echo "tests: 0 passed, 1 failed"; exit 1; }
 
+step "layering (docs/architecture.md)"
+if bash scripts/check-layering.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
 step "C unit tests (gcc, ASan+UBSan)"
 ctest --preset native 2>&1 | tee build/ctest.log | grep -E 'Test +#|tests passed|FAILED|Failed' || true
 c_total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' build/ctest.log | tail -1)

@@ -83,5 +83,25 @@ static void invalid_arguments(void) {
   CHECK(rc == LASH_E_INVALID_ARGUMENT);
 }
 
+/* Plugin configs are decoded once, at build(): a bad tool_output_budget config
+ * fails the build (it used to pass and be replaced by defaults at every turn). */
+static void bad_plugin_config_fails_build(void) {
+#define READY "{\"kind\":\"standard\",\"provider\":{\"kind\":\"embed-test\"},\"effect_host\":" INLINE \
+              ",\"attachment_store\":" INLINE ",\"process_env_store\":" INLINE                     \
+              ",\"session_spec\":{\"provider_id\":\"embed-test\",\"model\":" MODEL "},\"plugins\":"
+  int rc;
+  const char *e = build_err(READY "[{\"id\":\"tool_output_budget\",\"config\":{\"mode\":\"lines\"}}]}", &rc);
+  CHECK(rc == LASH_E_INVALID_ARGUMENT);
+  CHECK_STR(e, "{\"code\":\"InvalidArgument\",\"message\":\"invalid argument `tool_output_budget`: "
+               "`mode` must be \\\"bytes\\\" or \\\"tokens\\\"\",\"argument\":\"tool_output_budget\"}");
+  build_err(READY "[{\"id\":\"tool_output_budget\",\"config\":[1]}]}", &rc);
+  CHECK(rc == LASH_E_INVALID_ARGUMENT);
+  build_err(READY "[{\"id\":\"tool_output_budget\",\"config\":{\"mode\":\"tokens\",\"limit\":100}}]}", &rc);
+  CHECK(rc == LASH_OK);
+  build_err(READY "[{\"id\":\"tool_output_budget\"}]}", &rc); /* no config: lash's defaults */
+  CHECK(rc == LASH_OK);
+#undef READY
+}
+
 TEST_MAIN(RUN(order_of_missing_facets); RUN(peer_coherence_message); RUN(success_and_policy);
-          RUN(invalid_arguments))
+          RUN(invalid_arguments); RUN(bad_plugin_config_fails_build))

@@ -4,7 +4,11 @@
 // parallel operations in flight at once; a trap poisoning only its own instance.
 import { CoreInstance } from '../js/core/driver.js';
 import { LashError, StandardCore, EchoProvider, ModelSpec, InlineEffectHost, InMemoryAttachmentStore,
-  InMemoryProcessExecutionEnvStore } from '../js/index.js';
+  InMemoryProcessExecutionEnvStore, configureWasm } from '../js/index.js';
+
+// The diag exports (and the deliberate trap) exist only in the test build of the
+// module (CMake target lash-test), never in the shipped js/wasm/lash.wasm.
+configureWasm(new URL('../build/wasm/lash-test.wasm', import.meta.url));
 
 const MOD = 1000000007;
 const valueOf = ({ task, step, slot }) => (task * 7919 + step * 104729 + slot * 13) % 1000;

@@ -49,6 +49,37 @@ typedef enum {
   LASH_OPK_COUNT
 } lash_op_kind;
 
+/* Diagnostic ops (src/diag/, test builds only: never in the shipped lash.wasm). */
+#define LASH_DIAG_OPS_TABLE(X)                                                                   \
+  X(DIAG_ECHO, "diag.echo", OP, "{task, step, slot} -> {value}")                                 \
+  X(DIAG_DONE, "diag.done", NOTE, "{task, acc, errors}")                                         \
+  X(DIAG_WOKEN, "diag.woken", NOTE, "{task, count}")
+
+typedef enum {
+#define LASH_X_OP_ENUM(sym, name, kind, doc) LASH_OPK_##sym,
+  LASH_DIAG_OPS_TABLE(LASH_X_OP_ENUM)
+#undef LASH_X_OP_ENUM
+  LASH_OPK_DIAG_END
+} lash_diag_op_kind;
+
+/* The wire name of an op: LASH_OP(LLM_CALL) is "llm.call" ("" for an unknown
+ * kind). The C core spells op names only through these (no string literal
+ * elsewhere). */
+const char *lash_op_name(int kind);
+const char *lash_diag_op_name(int kind);
+/* The same for a kind known at compile time (folds to the literal). */
+#if defined(__GNUC__) || defined(__clang__)
+#define LASH_OPS_UNUSED __attribute__((unused))
+#else
+#define LASH_OPS_UNUSED
+#endif
+#define LASH_X_OP_NAME(sym, name, kind, doc) name,
+static const char *const lash_op_names_[] LASH_OPS_UNUSED = {LASH_OPS_TABLE(LASH_X_OP_NAME)};
+static const char *const lash_diag_op_names_[] LASH_OPS_UNUSED = {LASH_DIAG_OPS_TABLE(LASH_X_OP_NAME)};
+#undef LASH_X_OP_NAME
+#define LASH_OP(sym) (lash_op_names_[LASH_OPK_##sym])
+#define LASH_DIAG_OP(sym) (lash_diag_op_names_[LASH_OPK_##sym])
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "protocol/protocol.h"
 #include "util/alloc.h"
 
 typedef struct {
@@ -307,5 +308,55 @@ int lash__builder_validate(lash_core *c, const cJSON *cfg, lash_err *e) {
   cJSON_Delete(c->policy);
   c->policy = policy;
   c->runner = d.source;
+  return LASH_OK;
+}
+
+/* Tool specs the model sees: the protocol's tools, then the embedded tools. */
+static cJSON *tool_specs(const lash_protocol *proto, const cJSON *cfg) {
+  cJSON *specs = proto ? proto->tool_specs() : cJSON_CreateArray();
+  const cJSON *tool;
+  cJSON_ArrayForEach(tool, cJSON_GetObjectItemCaseSensitive(cfg, "tools")) {
+    cJSON *s = cJSON_CreateObject();
+    cJSON_AddStringToObject(s, "name", lash__json_str(tool, "name") ? lash__json_str(tool, "name") : "");
+    cJSON_AddStringToObject(s, "description", lash__json_str(tool, "description") ? lash__json_str(tool, "description") : "");
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(tool, "input_schema");
+    const cJSON *out = cJSON_GetObjectItemCaseSensitive(tool, "output_schema");
+    lash__json_put(s, "input_schema", cJSON_IsObject(in) ? cJSON_Duplicate(in, 1) : cJSON_Parse("{\"type\":\"object\"}"));
+    lash__json_put(s, "output_schema", cJSON_IsObject(out) ? cJSON_Duplicate(out, 1) : cJSON_CreateObject());
+    lash__json_put(s, "input_schema_projections", cJSON_CreateArray());
+    lash__json_put(s, "output_schema_projections", cJSON_CreateArray());
+    lash__json_push(specs, s);
+  }
+  return specs;
+}
+
+int lash__builder_decode(lash_core *c, const cJSON *cfg, lash_err *e) {
+  /* plugin configs: a bad one fails build(), as lash's plugin factories do */
+  lash_budget_cfg budget;
+  lash__budget_default(&budget);
+  int budget_on = 0, rc;
+  const cJSON *plugin;
+  cJSON_ArrayForEach(plugin, cJSON_GetObjectItemCaseSensitive(cfg, "plugins")) {
+    const char *id = lash__json_str(plugin, "id");
+    if (!id || strcmp(id, "tool_output_budget")) continue;
+    budget_on = 1;
+    if ((rc = lash__budget_from_json(cJSON_GetObjectItemCaseSensitive(plugin, "config"), &budget, e))) return rc;
+  }
+  const lash_protocol *proto = lash__protocol_for(cfg);
+  /* kept only whole: a spec short of a field would fail every turn */
+  unsigned long failures = lash__alloc_failures();
+  cJSON *specs = tool_specs(proto, cfg);
+  char *json = specs && lash__alloc_failures() == failures ? cJSON_PrintUnformatted(specs) : NULL;
+  if (!json) {
+    cJSON_Delete(specs);
+    return lash__err(e, LASH_E_NOMEM, NULL, NULL);
+  }
+  cJSON_Delete(c->tool_specs);
+  cJSON_free(c->tools_json);
+  c->tool_specs = specs;
+  c->tools_json = json;
+  c->proto = proto;
+  c->budget = budget;
+  c->budget_on = budget_on;
   return LASH_OK;
 }

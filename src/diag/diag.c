@@ -1,9 +1,11 @@
 #include "diag/diag.h"
 
+#include "lash/lash_ops.h"
+
 #include <stdio.h>
 #include <string.h>
 
-#include "core/core.h"
+#include "core/state.h"
 #include "util/alloc.h"
 
 #define DIAG_MOD 1000000007ull
@@ -30,8 +32,8 @@ static int echo_resume(lash_task *t) {
     if (!e->started) {
       if (e->step == e->steps) break;
       for (uint32_t k = 0; k < e->width; k++) {
-        int n = snprintf(msg, sizeof msg, "{\"op\":\"diag.echo\",\"task\":%u,\"step\":%u,\"slot\":%u}",
-                         t->id, e->step, k);
+        int n = snprintf(msg, sizeof msg, "{\"op\":\"%s\",\"task\":%u,\"step\":%u,\"slot\":%u}",
+                         LASH_DIAG_OP(DIAG_ECHO), t->id, e->step, k);
         e->ops[k] = lash__task_start_op(t, msg, (size_t)n);
         if (!e->ops[k]) e->errors++; /* no slot: counted, not fatal */
       }
@@ -47,7 +49,8 @@ static int echo_resume(lash_task *t) {
       char *payload = NULL;
       size_t len;
       lash__task_take_op(t, e->ops[k], &status, &payload, &len);
-      cJSON *v = status == LASH_OP_OK ? cJSON_ParseWithLength(payload, len) : NULL;
+      lash_err err;
+      cJSON *v = status == LASH_OP_OK ? lash__json_parse(payload, len, LASH_MAX_OP_RESULT_BYTES, "result", &err) : NULL;
       const cJSON *val = v ? cJSON_GetObjectItemCaseSensitive(v, "value") : NULL;
       if (cJSON_IsNumber(val) && val->valuedouble >= 0 && val->valuedouble < 1e9)
         e->acc = (e->acc * 31 + (uint64_t)val->valuedouble) % DIAG_MOD;
@@ -59,8 +62,8 @@ static int echo_resume(lash_task *t) {
     e->started = 0;
     e->step++;
   }
-  int n = snprintf(msg, sizeof msg, "{\"op\":\"diag.done\",\"task\":%u,\"acc\":%llu,\"errors\":%u}",
-                   t->id, (unsigned long long)e->acc, e->errors);
+  int n = snprintf(msg, sizeof msg, "{\"op\":\"%s\",\"task\":%u,\"acc\":%llu,\"errors\":%u}",
+                   LASH_DIAG_OP(DIAG_DONE), t->id, (unsigned long long)e->acc, e->errors);
   lash__sched_notify(t->sched, msg, (size_t)n);
   return LASH_TASK_DONE;
 }
@@ -95,7 +98,7 @@ static void waiter_destroy(lash_task *t) {
 static int waiter_resume(lash_task *t) {
   waiter_task *w = (waiter_task *)t;
   char msg[96];
-  int n = snprintf(msg, sizeof msg, "{\"op\":\"diag.woken\",\"task\":%u,\"count\":%u}", t->id, ++w->count);
+  int n = snprintf(msg, sizeof msg, "{\"op\":\"%s\",\"task\":%u,\"count\":%u}", LASH_DIAG_OP(DIAG_WOKEN), t->id, ++w->count);
   lash__sched_notify(t->sched, msg, (size_t)n);
   return w->count >= w->limit ? LASH_TASK_DONE : LASH_TASK_PARKED;
 }

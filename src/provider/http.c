@@ -2,6 +2,8 @@
  * and retry rules follow lash's openai/anthropic drivers and lash-llm-transport. */
 #include "provider/http.h"
 
+#include "lash/lash_ops.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -251,7 +253,7 @@ lash_http_call *lash__http_start(const lash_allocator *a, lash_task *task, uint3
   c->body = k->d->request_body(a, llm_request, cfg, &c->body_len, e);
   if (!c->body) { lash__http_free(c); return NULL; }
   /* the non-secret headers; the host adds credentials and its own */
-  lash__buf_printf(&c->header, "{\"op\":\"http.stream\",\"turn\":%u,\"path\":\"%s\",\"headers\":{", turn, k->path);
+  lash__buf_printf(&c->header, "{\"op\":\"%s\",\"turn\":%u,\"path\":\"%s\",\"headers\":{", LASH_OP(HTTP_STREAM), turn, k->path);
   lash__buf_puts(&c->header, "\"content-type\":\"application/json\",\"accept\":\"text/event-stream\"");
   if (k->d == &lash__dialect_anthropic) {
     const char *model = lash__json_str(llm_request, "model");
@@ -328,7 +330,7 @@ int lash__http_poll(lash_http_call *c, char **out, size_t *out_len) {
     double delay = lash__retry_delay_ms(&c->retry, c->attempt, f.retry_after_ms);
     if (c->ev.retry) c->ev.retry(c->ev.ud, floor(delay / 1000), c->attempt + 1, c->retry.max_attempts, f.message);
     char msg[64];
-    int n = snprintf(msg, sizeof msg, "{\"op\":\"timer\",\"ms\":%.0f}", delay);
+    int n = snprintf(msg, sizeof msg, "{\"op\":\"%s\",\"ms\":%.0f}", LASH_OP(TIMER), delay);
     reset_attempt(c);
     c->op = lash__task_start_op(c->task, msg, (size_t)n);
     c->timer = 1;

@@ -1,5 +1,7 @@
 #include "sched/sched.h"
 
+#include "lash/lash_ops.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -39,7 +41,7 @@ static void drop_ops_of(lash_sched *s, lash_task *t, int tell_host) {
       op_free_slot(s, o);
       if (pending && tell_host) {
         char msg[48];
-        int n = snprintf(msg, sizeof msg, "{\"op\":\"cancel\",\"id\":%u}", id);
+        int n = snprintf(msg, sizeof msg, "{\"op\":\"%s\",\"id\":%u}", LASH_OP(CANCEL), id);
         lash__sched_notify(s, msg, (size_t)n);
       }
     }
@@ -151,7 +153,7 @@ void lash__task_cancel_op(lash_task *t, uint32_t id) {
   op_free_slot(s, o);
   if (pending) {
     char msg[48];
-    int n = snprintf(msg, sizeof msg, "{\"op\":\"cancel\",\"id\":%u}", id);
+    int n = snprintf(msg, sizeof msg, "{\"op\":\"%s\",\"id\":%u}", LASH_OP(CANCEL), id);
     lash__sched_notify(s, msg, (size_t)n);
   }
 }

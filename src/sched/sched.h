@@ -46,6 +46,9 @@ typedef struct lash_op {
 #define LASH_OP_DATA_MAX (16u << 20)
 
 #define LASH_MAX_OPS 65535u /* concurrent host operations per core */
+/* Largest op result the core decodes (lash__json_parse bounds every document the
+ * host hands in; results are as large as the host's answers, so the bound is loose). */
+#define LASH_MAX_OP_RESULT_BYTES (1u << 30)
 
 struct lash_sched {
   const lash_allocator *alloc; /* borrowed */

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/core.h"
+#include "lash/lash_ops.h"
+#include "model/render.h"
 #include "store/commit.h"
-#include "turn/render.h"
 #include "util/buf.h"
 #include "util/alloc.h"
 
@@ -29,7 +29,7 @@ static void mirror_reset(lash_core *c, lash_session *s) {
   if (!s->id) return;
   lash_buf b;
   lash__buf_init(&b, &c->alloc);
-  lash__buf_puts(&b, "{\"op\":\"history.reset\",\"session\":");
+  lash__buf_printf(&b, "{\"op\":\"%s\",\"session\":", LASH_OP(HISTORY_RESET));
   lash__buf_json_string(&b, s->id, strlen(s->id));
   lash__buf_puts(&b, "}");
   /* a host that missed the reset holds stale renderings: requests carry the history */
@@ -43,7 +43,7 @@ static void mirror_push(lash_core *c, lash_session *s, const char *text) {
   if (!text) { s->mirrored = 0; return; } /* an attachment-bearing message: requests carry history again */
   lash_buf b;
   lash__buf_init(&b, &c->alloc);
-  lash__buf_puts(&b, "{\"op\":\"history.push\",\"session\":");
+  lash__buf_printf(&b, "{\"op\":\"%s\",\"session\":", LASH_OP(HISTORY_PUSH));
   lash__buf_json_string(&b, s->id, strlen(s->id));
   lash__buf_puts(&b, "}");
   if (b.data && !b.oom) c->sched.host->call(c->sched.host->ud, 0, b.data, b.len, text, strlen(text));
@@ -298,23 +298,6 @@ int lash__session_forget(lash_core *c, const char *id, lash_err *e) {
   return LASH_OK; /* idempotent, like the factory's delete */
 }
 
-cJSON *lash__usage_json(const lash_usage *u) {
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddNumberToObject(o, "input_tokens", u->input);
-  cJSON_AddNumberToObject(o, "output_tokens", u->output);
-  cJSON_AddNumberToObject(o, "cached_input_tokens", u->cached);
-  cJSON_AddNumberToObject(o, "reasoning_tokens", u->reasoning);
-  return o;
-}
-
-void lash__usage_add(lash_usage *a, const lash_usage *b) {
-  a->input += b->input;
-  a->output += b->output;
-  a->cached += b->cached;
-  a->reasoning += b->reasoning;
-}
-
-int lash__usage_nonzero(const lash_usage *u) { return u->input || u->output || u->cached || u->reasoning; }
 
 cJSON *lash__session_read_view(const lash_session *s, int with_messages) {
   cJSON *v = cJSON_CreateObject();
@@ -327,38 +310,46 @@ cJSON *lash__session_read_view(const lash_session *s, int with_messages) {
   return v;
 }
 
-cJSON *lash__part_new(const char *msg_id, int index, const char *kind, const char *content) {
-  char id[64];
-  snprintf(id, sizeof id, "%s.p%d", msg_id, index);
-  cJSON *p = cJSON_CreateObject();
-  cJSON_AddStringToObject(p, "id", id);
-  cJSON_AddStringToObject(p, "kind", kind);
-  cJSON_AddStringToObject(p, "content", content ? content : "");
-  cJSON_AddStringToObject(p, "prune_state", "Intact");
-  return p;
+void lash__session_turn_begin(lash_session *s) { s->running++; }
+
+void lash__session_turn_end(lash_session *s) {
+  if (s->running > 0) s->running--;
 }
 
-cJSON *lash__message_new(const char *id, const char *role) {
-  cJSON *m = cJSON_CreateObject();
-  cJSON_AddStringToObject(m, "id", id);
-  cJSON_AddStringToObject(m, "role", role);
-  lash__json_put(m, "parts", cJSON_CreateArray());
-  return m;
+void lash__session_cache_prompt(lash_core *c, lash_session *s, char *prompt, char *json) {
+  lash__free(&c->alloc, s->system_prompt);
+  lash__free(&c->alloc, s->system_json);
+  s->system_prompt = prompt;
+  s->system_json = json;
 }
 
-/* Keeps lash's field order: prune_state stays after the optional tool fields. */
-void lash__message_add_part(cJSON *msg, cJSON *part) {
-  cJSON *parts = cJSON_GetObjectItemCaseSensitive(msg, "parts");
-  const char *mid = lash__json_str(msg, "id");
-  if (!part || !mid || !cJSON_IsArray(parts)) { cJSON_Delete(part); return; } /* lost to a failed allocation */
-  char id[64];
-  snprintf(id, sizeof id, "%s.p%d", mid, cJSON_GetArraySize(parts));
-  lash__json_replace(part, "id", cJSON_CreateString(id));
-  cJSON *prune = cJSON_DetachItemFromObjectCaseSensitive(part, "prune_state");
-  const char *tail[] = {"reasoning_meta", "response_meta"};
-  cJSON *moved[2] = {0};
-  for (int i = 0; i < 2; i++) moved[i] = cJSON_DetachItemFromObjectCaseSensitive(part, tail[i]);
-  lash__json_put(part, "prune_state", prune ? prune : cJSON_CreateString("Intact"));
-  for (int i = 0; i < 2; i++) if (moved[i]) lash__json_put(part, tail[i], moved[i]);
-  lash__json_push(parts, part);
+void lash__session_take_head(lash_session *s, double head) {
+  if (s->has_store) s->head_revision = head;
+}
+
+/* Nothing here allocates but the host mirror's notices, which turn the mirror
+ * off when they fail. */
+void lash__session_land_turn(lash_core *c, lash_session *s, lash_turn_landing *l) {
+  if (l->replaced && s->replace_required)
+    while (s->nodes->child) cJSON_Delete(cJSON_DetachItemViaPointer(s->nodes, s->nodes->child));
+  while (l->nodes->child) lash__json_push(s->nodes, cJSON_DetachItemViaPointer(l->nodes, l->nodes->child));
+  lash__free(&c->alloc, s->leaf);
+  s->leaf = l->leaf;
+  l->leaf = NULL;
+  if (s->has_store) s->head_revision = l->head;
+  if (l->replaced) s->replace_required = 0;
+  size_t count = (size_t)cJSON_GetArraySize(s->messages); /* once: cJSON counts by walking */
+  for (int i = 0; l->msgs->child; i++) {
+    cJSON *m = cJSON_DetachItemViaPointer(l->msgs, l->msgs->child);
+    char *text = i < l->nrendered ? l->rendered[i] : NULL;
+    if (i < l->nrendered) l->rendered[i] = NULL;
+    /* keep the cache aligned with messages: one entry per committed message */
+    lash__session_cache_push(c, s, count, text);
+    lash__json_push(s->messages, m);
+    count++;
+  }
+  s->turn_index++;
+  lash__usage_add(&s->usage, &l->usage);
+  if (l->ledger_entry) lash__json_push(s->ledger, l->ledger_entry);
+  l->ledger_entry = NULL;
 }

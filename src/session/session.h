@@ -1,42 +1,10 @@
-/* Sessions held by the core: the committed transcript and counters. Today the
- * core itself keeps committed state (the in-memory tier); the store seam that
- * persists it through host stores comes with the persistence work. */
+/* Sessions held by the core: the committed transcript, its rendering cache and
+ * host mirror, counters. This file's .c is the only writer of committed session
+ * state: a turn reads the session (core/state.h) and changes it only through the
+ * functions below. */
 #ifndef LASH_SESSION_H
 #define LASH_SESSION_H
-#include "cJSON.h"
-#include "lash/lash.h"
-#include "util/json.h"
-
-typedef struct lash_usage { double input, output, cached, reasoning; } lash_usage;
-
-typedef struct lash_session {
-  char *id;                   /* owned */
-  char *provider_id;          /* recorded provider id (owned) */
-  cJSON *policy;              /* SessionPolicy (owned) */
-  cJSON *prompt;              /* session prompt layer or NULL (owned) */
-  cJSON *messages;            /* committed Message array (owned) */
-  cJSON *ledger;              /* TokenLedgerEntry array (owned) */
-  /* messages[i] as LLM message JSON text, rendered once at commit so a model
-   * request costs a copy per message, not a re-render: "" renders to nothing,
-   * NULL must be rendered per request (it references attachments by index). */
-  char **rendered;
-  size_t nrendered, rendered_cap;
-  cJSON *nodes;               /* the committed session graph's node records (owned) */
-  char *leaf;                 /* leaf node id of the active path, or NULL (owned) */
-  double head_revision;       /* the store's head revision; < 0 before the first commit */
-  int has_store;              /* commits go to a host store */
-  int replace_required;       /* next commit replaces the whole graph (open_fresh) */
-  /* The host mirrors the renderings of committed messages ({"op":"history.push"}),
-   * so a model request names the history instead of carrying it. Off once a
-   * message references attachments (its rendering depends on the request). */
-  int mirrored;
-  char *system_prompt;        /* rendered from the core and session layers (turns without their own layer) */
-  char *system_json;
-  uint64_t turn_index;
-  lash_usage usage;
-  int running;                /* turns in flight on this session */
-  struct lash_session *next;
-} lash_session;
+#include "core/state.h"
 
 lash_session *lash__session_find(lash_core *c, const char *id);
 /* Open (create if new, reset if fresh) and apply the open request; see session.c. */
@@ -53,12 +21,30 @@ int lash__session_cache_push(lash_core *c, lash_session *s, size_t index, char *
 /* Room for n cache entries, so the pushes after a commit need not allocate. */
 int lash__session_cache_reserve(lash_core *c, lash_session *s, size_t n);
 
-cJSON *lash__usage_json(const lash_usage *u);
-void lash__usage_add(lash_usage *a, const lash_usage *b);
-int lash__usage_nonzero(const lash_usage *u);
+/* A turn starts / ends on s (a session with a turn running refuses open_fresh,
+ * load and delete). */
+void lash__session_turn_begin(lash_session *s);
+void lash__session_turn_end(lash_session *s);
+/* Keep the system prompt rendered from the core and session layers (both owned;
+ * json may be NULL: the prompt renders to no message). */
+void lash__session_cache_prompt(lash_core *c, lash_session *s, char *prompt, char *json);
+/* A turn that ends without committing after progress commits landed: the session
+ * takes the store's head so its next commit is not refused as stale. */
+void lash__session_take_head(lash_session *s, double head);
 
-/* Message/part JSON in lash's serde shape. */
-cJSON *lash__part_new(const char *msg_id, int index, const char *kind, const char *content);
-cJSON *lash__message_new(const char *id, const char *role);
-void lash__message_add_part(cJSON *msg, cJSON *part); /* part id = "{msg}.p{n}" */
+/* What a turn hands the session once its final commit landed (or there is no
+ * store). Everything is made before the commit goes out, so taking it cannot
+ * fail: the session takes ownership of each owned field. */
+typedef struct lash_turn_landing {
+  cJSON *nodes;          /* node records the turn committed, in order (emptied into the session) */
+  int replaced;          /* the turn's commits replaced the whole graph */
+  char *leaf;            /* the active path's new leaf (owned), or NULL */
+  double head;           /* the store's head revision */
+  cJSON *msgs;           /* the turn's messages (emptied into the session) */
+  char **rendered;       /* msgs[i] rendered (entries owned and taken), nrendered of them */
+  int nrendered;
+  lash_usage usage;      /* the turn's usage */
+  cJSON *ledger_entry;   /* owned, or NULL */
+} lash_turn_landing;
+void lash__session_land_turn(lash_core *c, lash_session *s, lash_turn_landing *l);
 #endif

@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/core.h"
+#include "core/state.h"
+#include "lash/lash_ops.h"
 #include "store/commit.h"
+#include "turn/machine.h"
 #include "util/alloc.h"
 #include "util/ids.h"
 #include "util/sha256.h"
@@ -121,7 +123,7 @@ void lash__trace_emit(lash_core *c, unsigned long since, cJSON *ctx, const char 
     cJSON_Delete(fields);
   }
   cJSON *m = cJSON_CreateObject();
-  cJSON_AddStringToObject(m, "op", "trace");
+  cJSON_AddStringToObject(m, "op", LASH_OP(TRACE));
   lash__json_put(m, "record", rec);
   char *text = cJSON_PrintUnformatted(m);
   cJSON_Delete(m);
@@ -353,4 +355,193 @@ cJSON *lash__trace_output_parts(const cJSON *parts) {
   }
   if (!cJSON_GetArraySize(out)) { cJSON_Delete(out); return NULL; }
   return out;
+}
+
+/* ---- the turn's records (lash-core/src/runtime/turn_driver/trace.rs, turn_loop.rs) ---- */
+
+/* A record in the turn's context: session_id, turn_id, turn_index, then
+ * protocol_iteration (< 0: none) and llm_call_id (NULL: none). Callers check
+ * tr.on first so that a core without a sink builds nothing. Like an activity,
+ * a record goes out only if no allocation failed in this step (see
+ * lash__turn_oom): the fields were built before this call. */
+static void trace(lash_turn *t, double turn_index, double iteration, const char *llm_call_id, const char *type, cJSON *fields) {
+  lash__trace_emit(t->core, t->failures, lash__trace_ctx(t->s->id, t->turn_id, turn_index, iteration, llm_call_id), type,
+                   fields);
+}
+
+/* turn_started (turn_loop.rs:822-839) then prompt_built (turn_driver/tool_catalog.rs:133-152),
+ * once the input is normalised and its images stored. */
+void lash__turn_trace_started(lash_turn *t) {
+  if (!t->tr.on || t->tr.traced_start) return;
+  t->tr.traced_start = 1;
+  int items = 0; /* NormalizedItem count: merged non-empty texts and images */
+  const cJSON *p;
+  cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(t->msgs, 0), "parts")) {
+    const char *kind = lash__json_str(p, "kind"), *content = lash__json_str(p, "content");
+    if ((kind && !strcmp(kind, "Image")) || (content && *content)) items++;
+  }
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddNumberToObject(cJSON_AddObjectToObject(f, "metadata"), "input_item_count", items);
+  trace(t, t->tr.turn_index, -1, NULL, "turn_started", f);
+
+  const char *sp = t->system_prompt ? t->system_prompt : "";
+  char hash[65];
+  lash__sha256_hex(sp, strlen(sp), hash);
+  double chars = (double)lash__utf8_chars(sp, strlen(sp));
+  f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "prompt_hash", hash);
+  cJSON_AddNumberToObject(f, "prompt_chars", chars);
+  cJSON *c = cJSON_CreateObject();
+  cJSON_AddStringToObject(c, "id", "system_prompt");
+  cJSON_AddStringToObject(c, "kind", "rendered_prompt");
+  cJSON_AddStringToObject(c, "hash", hash);
+  cJSON_AddNumberToObject(c, "chars", chars);
+  lash__json_push(cJSON_AddArrayToObject(f, "components"), c);
+  trace(t, t->tr.turn_index, 0 /* protocol_run_offset */, NULL, "prompt_built", f);
+}
+
+/* llm_call_started (turn_driver/streaming.rs:199-209): the neutral LlmRequest
+ * (TraceLlmRequest), never a provider's HTTP body or headers. */
+void lash__turn_trace_llm_started(lash_turn *t, const cJSON *req) {
+  if (!t->tr.on) return;
+  /* llm_call_id: "{session}:{turn_index}:{protocol_iteration}:{ordinal}" (turn_driver/trace.rs:12-19) */
+  snprintf(t->tr.llm_call_id, sizeof t->tr.llm_call_id, "%.300s:%.0f:%d:%d", t->s->id, t->tr.turn_index, t->iteration,
+           t->tr.llm_ordinal++);
+  t->tr.llm_started_ms = t->core->sched.now_ms;
+  t->tr.ss_first = t->tr.ss_last = -1;
+  t->tr.ss_deltas = t->tr.ss_chunks = t->tr.ss_chars = t->tr.ss_max = 0;
+  cJSON *f = cJSON_CreateObject();
+  lash__json_put(f, "request", lash__trace_llm_request(req));
+  trace(t, t->tr.turn_index, t->iteration, t->tr.llm_call_id, "llm_call_started", f);
+}
+
+/* LlmStreamSummary::record_text_chunk (assembly.rs:108-125) for a streamed prose delta. */
+void lash__turn_trace_chunk(lash_turn *t, const char *text, size_t len) {
+  if (!t->tr.on || !t->tr.llm_call_id[0]) return;
+  double elapsed = floor(t->core->sched.now_ms - t->tr.llm_started_ms);
+  if (elapsed < 0) elapsed = 0;
+  t->tr.ss_deltas++;
+  double chars = (double)lash__utf8_chars(text, len);
+  if (chars == 0) return;
+  if (t->tr.ss_first < 0) t->tr.ss_first = elapsed;
+  t->tr.ss_last = elapsed;
+  t->tr.ss_chunks++;
+  t->tr.ss_chars += chars;
+  if (chars > t->tr.ss_max) t->tr.ss_max = chars;
+}
+
+static cJSON *opt_num(double v) { return v < 0 ? cJSON_CreateNull() : cJSON_CreateNumber(v); }
+
+/* LlmStreamSummary::to_json (assembly.rs:127-152) */
+static cJSON *stream_summary(lash_turn *t) {
+  cJSON *s = cJSON_CreateObject();
+  lash__json_put(s, "first_visible_token_latency_ms", opt_num(t->tr.ss_first));
+  lash__json_put(s, "stream_duration_ms", opt_num(t->tr.ss_first >= 0 && t->tr.ss_last >= 0 ? t->tr.ss_last - t->tr.ss_first : -1));
+  cJSON_AddNumberToObject(s, "text_delta_count", t->tr.ss_deltas);
+  cJSON_AddNumberToObject(s, "visible_chunk_count", t->tr.ss_chunks);
+  lash__json_put(s, "avg_visible_chunk_chars", t->tr.ss_chunks ? cJSON_CreateNumber(t->tr.ss_chars / t->tr.ss_chunks) : cJSON_CreateNull());
+  lash__json_put(s, "max_visible_chunk_chars", t->tr.ss_chunks ? cJSON_CreateNumber(t->tr.ss_max) : cJSON_CreateNull());
+  return s;
+}
+
+/* llm_call_failed (effect/outcome.rs:98-120): error {message, retryable,
+ * terminal_reason, code?, raw?} and the stream summary. */
+void lash__turn_trace_llm_failed(lash_turn *t, const char *message, int retryable, const char *terminal, const char *code,
+                                 const char *raw) {
+  if (!t->tr.on || !t->tr.llm_call_id[0]) return;
+  cJSON *f = cJSON_CreateObject();
+  cJSON *err = cJSON_AddObjectToObject(f, "error");
+  cJSON_AddStringToObject(err, "message", message);
+  cJSON_AddBoolToObject(err, "retryable", retryable);
+  cJSON_AddStringToObject(err, "terminal_reason", terminal);
+  if (code) cJSON_AddStringToObject(err, "code", code);
+  if (raw) cJSON_AddStringToObject(err, "raw", raw);
+  lash__json_put(f, "stream_summary", stream_summary(t));
+  trace(t, t->tr.turn_index, t->iteration, t->tr.llm_call_id, "llm_call_failed", f);
+  t->tr.llm_call_id[0] = 0;
+}
+
+/* The select loop's cancel branch (streaming.rs:246-255). */
+void lash__turn_trace_llm_cancelled(lash_turn *t) { lash__turn_trace_llm_failed(t, "cancelled", 0, "cancelled", "cancelled", NULL); }
+
+/* llm_call_completed (effect/outcome.rs:40-64): response {text, duration_ms,
+ * terminal_reason, parts?}, usage, provider_usage?, stream_summary. */
+void lash__turn_trace_llm_completed(lash_turn *t, const cJSON *r) {
+  if (!t->tr.on || !t->tr.llm_call_id[0]) return;
+  cJSON *f = cJSON_CreateObject();
+  cJSON *resp = cJSON_AddObjectToObject(f, "response");
+  const char *full = lash__json_str(r, "full_text");
+  lash_buf text;
+  lash__buf_init(&text, &t->core->alloc);
+  if (!full) { /* the Text parts joined */
+    const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(r, "parts")) {
+      const char *s = lash__json_str(cJSON_GetObjectItemCaseSensitive(p, "Text"), "text");
+      if (s) lash__buf_puts(&text, s);
+    }
+  }
+  cJSON_AddStringToObject(resp, "text", full ? full : text.data ? text.data : "");
+  lash__buf_free(&text);
+  double dur = floor(t->core->sched.now_ms - t->tr.llm_started_ms);
+  cJSON_AddNumberToObject(resp, "duration_ms", dur > 0 ? dur : 0);
+  const char *terminal = lash__json_str(r, "terminal_reason");
+  cJSON_AddStringToObject(resp, "terminal_reason", terminal ? terminal : "stop");
+  cJSON *parts = lash__trace_output_parts(cJSON_GetObjectItemCaseSensitive(r, "parts"));
+  if (parts) lash__json_put(resp, "parts", parts);
+  const cJSON *u = cJSON_GetObjectItemCaseSensitive(r, "usage");
+  cJSON *usage = cJSON_AddObjectToObject(f, "usage");
+  static const char *const uk[] = {"input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens"};
+  for (int i = 0; i < 4; i++) cJSON_AddNumberToObject(usage, uk[i], lash__json_num(u, uk[i], 0));
+  const cJSON *pu = cJSON_GetObjectItemCaseSensitive(r, "provider_usage");
+  if (pu && !cJSON_IsNull(pu)) lash__json_put(f, "provider_usage", cJSON_Duplicate(pu, 1));
+  lash__json_put(f, "stream_summary", stream_summary(t));
+  trace(t, t->tr.turn_index, t->iteration, t->tr.llm_call_id, "llm_call_completed", f);
+  t->tr.llm_call_id[0] = 0;
+}
+
+/* tool_call_started / tool_call_completed (turn_driver/handlers.rs:126-157, trace.rs:30-62) */
+void lash__turn_trace_tool(lash_turn *t, const turn_slot *sl, int completed) {
+  if (!t->tr.on) return;
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "call_id", sl->call_id);
+  cJSON_AddStringToObject(f, "name", sl->name);
+  lash__json_put(f, "args", cJSON_Duplicate(sl->args, 1));
+  if (completed) { /* trace_tool_call_output (lash-core/src/trace.rs:149-168) */
+    cJSON *out = cJSON_AddObjectToObject(f, "output");
+    lash__json_put(out, "outcome", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(sl->output, "outcome"), 1));
+    const cJSON *control = cJSON_GetObjectItemCaseSensitive(sl->output, "control");
+    if (control && !cJSON_IsNull(control)) lash__json_put(out, "control", cJSON_Duplicate(control, 1));
+    cJSON_AddNumberToObject(f, "duration_ms", floor(sl->duration_ms));
+  }
+  trace(t, t->tr.turn_index, t->iteration, NULL, completed ? "tool_call_completed" : "tool_call_started", f);
+}
+
+/* trace_fields_from_outcome (turn_loop.rs:3-42), read before the report takes the outcome. */
+void lash__turn_trace_outcome(lash_turn *t) {
+  if (!t->tr.on) return;
+  const cJSON *o = t->outcome;
+  const cJSON *fin = cJSON_GetObjectItemCaseSensitive(o, "finished");
+  const cJSON *stop = cJSON_GetObjectItemCaseSensitive(o, "stopped");
+  static const char *const stops[] = {"cancelled", "incomplete", "invalid_input", "max_turns", "tool_failure",
+                                      "provider_error", "plugin_abort", "runtime_error", "submitted_error", "tool_error", NULL};
+  t->tr.status = "failed";
+  t->tr.reason = "runtime_error";
+  if (cJSON_IsObject(fin) && fin->child) {
+    static const char *const fins[] = {"assistant_message", "submitted_value", "tool_value", NULL};
+    t->tr.status = "completed";
+    for (int i = 0; fins[i]; i++) if (!strcmp(fin->child->string, fins[i])) t->tr.reason = fins[i];
+  } else if (stop) {
+    const char *why = cJSON_IsString(stop) ? stop->valuestring : cJSON_IsObject(stop) && stop->child ? stop->child->string : NULL;
+    for (int i = 0; why && stops[i]; i++) if (!strcmp(why, stops[i])) t->tr.reason = stops[i];
+  }
+}
+
+/* turn_completed (turn_loop.rs:341-373): after the turn is persisted, in the
+ * returned state's turn index. */
+void lash__turn_trace_completed(lash_turn *t) {
+  if (!t->tr.on || !t->tr.status) return;
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "status", t->tr.status);
+  cJSON_AddStringToObject(f, "done_reason", t->tr.reason);
+  trace(t, (double)t->s->turn_index, -1, NULL, "turn_completed", f);
 }

@@ -1,9 +1,7 @@
-/* One turn as a scheduler task: lash's sans-IO turn machine and the standard
- * protocol driver (§2.5-§2.8, §2.10-§2.12). Host operations it starts:
- *   {"op":"attachment.put","turn","label"}          -> AttachmentRef
- *   {"op":"llm.call","turn","request":LlmRequest}    -> LlmResponse | error {message, code?, terminal_reason?}
- *   {"op":"tool.call","turn","session_id","call_id","name","args"} -> {"output":ToolCallOutput,"duration_ms"}
- * Notifications: {"op":"activity","turn","activity"} and {"op":"turn.done","turn","result"|"error"}. */
+/* One turn as a scheduler task: lash's sans-IO turn machine (§2.5-§2.12) driving
+ * the configured protocol (src/protocol/). The host ops and notifications it
+ * sends are in include/lash/lash_ops.h; how the machine is cut into
+ * sub-machines is in turn/machine.h. */
 #ifndef LASH_TURN_H
 #define LASH_TURN_H
 #include "cJSON.h"

@@ -1,11 +1,18 @@
 /* The wasm module's surface: one imported relay (lash_host.call) and the
  * exported entry points. Built for the wasm (emcc) and wasi (clang) targets only.
  * Pointers are offsets into the instance's memory; the host allocates with
- * lash_alloc and frees with lash_free. */
+ * lash_alloc and frees with lash_free. The diag exports exist only in test
+ * builds (LASH_DIAG): the CMake target lash-test and the WASI reactor.
+ *
+ * The counting allocator's total is the one piece of mutable state outside a
+ * core: it is the wasm instance's heap (the host allocates through lash_alloc
+ * before any core exists), so it lives with the instance, here. */
 #include <stdlib.h>
 
-#include "diag/diag.h"
 #include "lash/lash_host.h"
+#ifdef LASH_DIAG
+#include "diag/diag.h"
+#endif
 
 #define EXPORT(name) __attribute__((export_name(#name), used))
 
@@ -103,6 +110,7 @@ EXPORT(lash_op_data) int wasm_op_data(lash_core *c, uint32_t op, int ch, const c
   return lash_op_data(c, op, ch, p, n);
 }
 EXPORT(lash_run) int wasm_run(lash_core *c, double now_ms) { return lash_run(c, now_ms); }
+#ifdef LASH_DIAG /* test builds only (CMake target lash-test, the WASI reactor) */
 EXPORT(lash_diag_spawn) int wasm_diag_spawn(lash_core *c, uint32_t t, uint32_t s, uint32_t w) {
   return lash_diag_spawn(c, t, s, w);
 }
@@ -112,3 +120,4 @@ EXPORT(lash_diag_spawn_waiter) uint32_t wasm_diag_waiter(lash_core *c, uint32_t 
 EXPORT(lash_diag_poke) int wasm_diag_poke(lash_core *c, uint32_t id) { return lash_diag_poke(c, id); }
 /* Deliberate trap: lets the host prove a trap poisons only this instance. */
 EXPORT(lash_diag_trap) void wasm_diag_trap(void) { __builtin_trap(); }
+#endif

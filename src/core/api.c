@@ -1,7 +1,10 @@
+/* The public entry points (lash.h, lash_host.h): each checks its call, decodes
+ * the request and hands it to the concern that owns it. */
 #include "core/core.h"
 
 #include <string.h>
 
+#include "core/error.h"
 #include "session/session.h"
 #include "turn/turn.h"
 #include "util/alloc.h"
@@ -41,65 +44,15 @@ void lash__core_clear_error(lash_core *c) {
   c->last_error_len = 0;
 }
 
-/* Fill the status's message template: {facet}, {argument}, {detail}. */
-static void render_message(lash_buf *b, const lash_err *e) {
-  const char *t = lash_status_template(e->code);
-  while (*t) {
-    const char *open = strchr(t, '{');
-    if (!open) { lash__buf_puts(b, t); break; }
-    lash__buf_append(b, t, (size_t)(open - t));
-    const char *close = strchr(open, '}');
-    if (!close) { lash__buf_puts(b, open); break; }
-    size_t n = (size_t)(close - open - 1);
-    if (n == 5 && !strncmp(open + 1, "facet", 5)) lash__buf_puts(b, e->facet ? e->facet : "");
-    else if (n == 8 && !strncmp(open + 1, "argument", 8)) lash__buf_puts(b, e->argument);
-    else if (n == 6 && !strncmp(open + 1, "detail", 6)) lash__buf_puts(b, e->detail);
-    else lash__buf_append(b, open, n + 2);
-    t = close + 1;
-  }
-}
-
 int lash__core_fail(lash_core *c, const lash_err *e) {
-  lash_buf msg, out;
-  lash__buf_init(&msg, &c->alloc);
+  lash_buf out;
   lash__buf_init(&out, &c->alloc);
-  render_message(&msg, e);
-  lash__buf_puts(&out, "{\"code\":");
-  const char *name = lash_status_name(e->code);
-  lash__buf_json_string(&out, name, strlen(name));
-  lash__buf_puts(&out, ",\"message\":");
-  lash__buf_json_string(&out, msg.data ? msg.data : "", msg.len);
-  if (e->facet) {
-    lash__buf_puts(&out, ",\"facet\":");
-    lash__buf_json_string(&out, e->facet, strlen(e->facet));
-  }
-  if (e->runtime_code) {
-    lash__buf_puts(&out, ",\"runtime_code\":");
-    lash__buf_json_string(&out, e->runtime_code, strlen(e->runtime_code));
-  }
-  if (e->code == LASH_E_STORE_SESSION_MISMATCH) {
-    lash__buf_puts(&out, ",\"loaded\":");
-    lash__buf_json_string(&out, e->detail, strlen(e->detail));
-    lash__buf_puts(&out, ",\"requested\":");
-    lash__buf_json_string(&out, e->argument, strlen(e->argument));
-  }
-  if (e->code == LASH_E_STORE_FACTORY) {
-    lash__buf_puts(&out, ",\"session_id\":");
-    lash__buf_json_string(&out, e->argument, strlen(e->argument));
-  }
-  if (e->code == LASH_E_INVALID_ARGUMENT) {
-    lash__buf_puts(&out, ",\"argument\":");
-    lash__buf_json_string(&out, e->argument, strlen(e->argument));
-  }
-  lash__buf_puts(&out, "}");
-  if (msg.oom) out.oom = 1; /* a message cut short must not pass for the whole one */
-  lash__buf_free(&msg);
+  lash__error_json(&out, e, NULL, NULL);
   lash__core_clear_error(c);
   c->last_error = lash__buf_take(&out, &c->last_error_len);
   if (!c->last_error) { /* no memory to describe the error: say so, without allocating */
-    static const char nomem[] = "{\"code\":\"OutOfMemory\",\"message\":\"out of memory\"}";
-    c->last_error_static = nomem;
-    c->last_error_len = sizeof nomem - 1;
+    c->last_error_static = LASH_ERROR_OOM_JSON;
+    c->last_error_len = sizeof LASH_ERROR_OOM_JSON - 1;
   }
   return e->code;
 }
@@ -132,6 +85,7 @@ int lash_core_build(lash_core *c, const char *json, size_t len) {
     return lash__core_fail(c, &e);
   }
   int rc = lash__builder_validate(c, cfg, &e);
+  if (rc == LASH_OK) rc = lash__builder_decode(c, cfg, &e);
   if (rc != LASH_OK) {
     cJSON_Delete(cfg);
     return lash__core_fail(c, &e);

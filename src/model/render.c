@@ -1,4 +1,4 @@
-#include "turn/render.h"
+#include "model/render.h"
 
 #include <string.h>
 

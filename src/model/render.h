@@ -1,8 +1,8 @@
 /* How committed messages look to a model: lash's structured prompt rendering
  * (Runtime note:/Runtime event: prefixes, <output>/<error> wrapping, tool call and
  * result blocks, images as attachments) into LlmMessage JSON. */
-#ifndef LASH_TURN_RENDER_H
-#define LASH_TURN_RENDER_H
+#ifndef LASH_MODEL_RENDER_H
+#define LASH_MODEL_RENDER_H
 #include "cJSON.h"
 #include "lash/lash.h"
 
